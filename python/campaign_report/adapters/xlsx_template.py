@@ -1,0 +1,280 @@
+"""Build the campaign workbook (template or filled) from the definition, with XlsxWriter.
+
+Every sheet, header, dropdown, input message and the 填表说明 sheet come from
+the definition. XlsxWriter (not openpyxl) builds it because it writes Excel
+tables, data validations and, for the .xlsm, form buttons and a VBA project.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from ..definition import Column, Definition, Sheet
+
+INSTRUCTIONS_SHEET = "填表说明"
+UNIT_LIST_NAME = "单位名单"  # a defined name over the roster, so a new unit shows in every dropdown
+VALIDATION_ROWS = 2000  # validations reach this far below the header even on an empty table
+HEADER_FILL = "#1F4E78"
+SETTINGS_HEADERS = ("项目", "内容", "说明")
+
+Records = Mapping[str, Sequence[Sequence[Any]]]  # sheet key -> rows of cell values in column order
+
+
+def build_workbook(
+    definition: Definition,
+    path: Path,
+    records: Records | None = None,
+    settings: Mapping[str, Any] | None = None,
+    macros: bool = False,
+) -> Path:
+    """Write the workbook to ``path`` (.xlsx, or .xlsm with the control sheet and its buttons).
+
+    ``records`` fills the table sheets and ``settings`` the 设置 sheet; without
+    them the result is the empty template. The file is written atomically.
+    """
+    path = Path(path)
+    if macros != (path.suffix.lower() == ".xlsm"):
+        raise ValueError("a workbook with macros must be named .xlsm, one without .xlsx")
+    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+        partial = Path(scratch) / f"building{path.suffix}"
+        _write(definition, partial, records or {}, settings or {}, macros)
+        os.replace(partial, path)
+    return path
+
+
+def _write(
+    definition: Definition, path: Path, records: Records, settings: Mapping[str, Any], macros: bool
+) -> None:
+    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    styles = _Styles(book)
+    if macros:
+        from ..excel_build import add_control_sheet
+
+        add_control_sheet(book, definition.settings.column("campaign_name").header)
+    _write_instructions(book, styles, definition)
+    for sheet in definition.sheets:
+        if sheet.is_settings:
+            _write_settings(book, styles, sheet, settings)
+        else:
+            _write_table(book, styles, sheet, records.get(sheet.key, ()))
+    for worksheet in book.worksheets():
+        worksheet.set_landscape()
+        worksheet.set_paper(9)  # A4
+        worksheet.fit_to_pages(1, 0)  # all columns on one page width, as many pages down as needed
+    roster = definition.sheet("units")
+    book.define_name(UNIT_LIST_NAME, _roster_formula(roster))
+    book.set_properties({"title": "活动台账", "comments": "由 campaign-report 生成"})
+    book.close()
+
+
+class _Styles:
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        base = {"font_name": "宋体", "font_size": 11, "valign": "vcenter"}
+        self.header = book.add_format(
+            base
+            | {
+                "bold": True,
+                "font_color": "#FFFFFF",
+                "bg_color": HEADER_FILL,
+                "border": 1,
+                "align": "center",
+                "text_wrap": True,
+            }
+        )
+        self.required_header = book.add_format(
+            base
+            | {
+                "bold": True,
+                "font_color": "#FFFF00",
+                "bg_color": HEADER_FILL,
+                "border": 1,
+                "align": "center",
+                "text_wrap": True,
+            }
+        )
+        self.text = book.add_format(base)
+        self.wrap = book.add_format(base | {"text_wrap": True})
+        self.date = book.add_format(base | {"num_format": "yyyy-mm-dd", "align": "left"})
+        self.title = book.add_format(base | {"bold": True, "font_size": 16})
+        self.section = book.add_format(
+            base | {"bold": True, "font_size": 12, "font_color": HEADER_FILL}
+        )
+
+    def for_column(self, column: Column) -> Any:
+        if column.type in ("date", "daterange"):
+            return self.date
+        return self.wrap if column.type == "longtext" else self.text
+
+
+def _roster_formula(roster: Sheet) -> str:
+    """A list that grows with the roster: OFFSET over the filled part of its first column."""
+    ref = f"'{roster.name}'"
+    return f"=OFFSET({ref}!$A$2,0,0,MAX(1,COUNTA({ref}!$A:$A)-1),1)"
+
+
+# -- 填表说明 ---------------------------------------------------------------------------------------
+
+
+def _write_instructions(book: xlsxwriter.Workbook, styles: _Styles, definition: Definition) -> None:
+    sheet = book.add_worksheet(INSTRUCTIONS_SHEET)
+    sheet.set_column(0, 0, 18)
+    sheet.set_column(1, 1, 16)
+    sheet.set_column(2, 2, 8)
+    sheet.set_column(3, 3, 60)
+    sheet.write(0, 0, "填表说明", styles.title)
+    sheet.write(
+        1,
+        0,
+        "黄色列名为必填项。下拉框中的单位取自“单位”表；日期可写 2008-03-10、3月10日 等。",
+        styles.text,
+    )
+    row = 3
+    for item in definition.sheets:
+        sheet.write(row, 0, item.name, styles.section)
+        sheet.write(row, 1, item.help, styles.text)
+        row += 1
+        for col, title in enumerate(("列名", "填写方式", "必填", "说明")):
+            sheet.write(row, col, title, styles.header)
+        row += 1
+        for column in item.columns:
+            sheet.write_row(row, 0, _instruction_row(column), styles.wrap)
+            row += 1
+        row += 1
+    sheet.freeze_panes(1, 0)
+
+
+def _instruction_row(column: Column) -> list[str]:
+    how = column.type_label
+    if column.choices:
+        how += "：" + "、".join(column.choices)
+    return [column.header, how, "是" if column.required else "", column.help]
+
+
+# -- 设置 -------------------------------------------------------------------------------------------
+
+
+def _write_settings(
+    book: xlsxwriter.Workbook, styles: _Styles, sheet: Sheet, values: Mapping[str, Any]
+) -> None:
+    ws = book.add_worksheet(sheet.name)
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 70)
+    ws.set_column(2, 2, 40)
+    ws.write_row(0, 0, SETTINGS_HEADERS, styles.header)
+    for row, item in enumerate(sheet.columns, start=1):
+        ws.write(row, 0, item.header, styles.required_header if item.required else styles.text)
+        value = values.get(item.key, item.default)
+        _write_value(
+            ws, row, 1, value, styles.wrap if item.type == "longtext" else styles.for_column(item)
+        )
+        ws.write(row, 2, item.help, styles.wrap)
+        _add_validation(ws, item, row, row, 1, book_unit_list=False)
+    ws.freeze_panes(1, 0)
+
+
+# -- table sheets -----------------------------------------------------------------------------------
+
+
+def _write_table(
+    book: xlsxwriter.Workbook, styles: _Styles, sheet: Sheet, rows: Sequence[Sequence[Any]]
+) -> None:
+    ws = book.add_worksheet(sheet.name)
+    last_col = len(sheet.columns) - 1
+    for col, column in enumerate(sheet.columns):
+        ws.set_column(col, col, column.width, styles.for_column(column))
+    ws.add_table(
+        0,
+        0,
+        max(len(rows), 1),
+        last_col,
+        {
+            "name": f"T_{sheet.key}",
+            "style": "Table Style Light 9",
+            "columns": [
+                {
+                    "header": c.header,
+                    "header_format": styles.required_header if c.required else styles.header,
+                }
+                for c in sheet.columns
+            ],
+        },
+    )
+    for row, cells in enumerate(rows, start=1):
+        for col, value in enumerate(cells):
+            _write_value(ws, row, col, value, styles.for_column(sheet.columns[col]))
+    last_row = max(VALIDATION_ROWS, len(rows) + 500)
+    for col, column in enumerate(sheet.columns):
+        _add_validation(ws, column, 1, last_row, col, book_unit_list=True)
+    ws.set_row(0, 30)
+    ws.freeze_panes(1, 0)
+
+
+def _write_value(ws: Any, row: int, col: int, value: Any, fmt: Any) -> None:
+    if value is None or value == "":
+        return
+    if isinstance(value, dt.date):
+        ws.write_datetime(row, col, dt.datetime.combine(value, dt.time()), fmt)
+    elif isinstance(value, bool):
+        ws.write_string(row, col, "是" if value else "否", fmt)
+    elif isinstance(value, (int, float)):
+        ws.write_number(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def _add_validation(
+    ws: Any, column: Column, first: int, last: int, col: int, book_unit_list: bool
+) -> None:
+    """Dropdowns for choices and units, ranges for numbers and dates, the help as input message."""
+    rule: dict[str, Any] = {
+        "validate": "any",
+        "input_title": column.header[:32],
+        "input_message": column.help[:255],
+    }
+    if column.type == "choice":
+        rule |= {
+            "validate": "list",
+            "source": list(column.choices),
+            "error_type": "stop",
+            "error_message": "请从下拉框中选择：" + "、".join(column.choices),
+        }
+    elif column.type == "bool":
+        rule |= {
+            "validate": "list",
+            "source": ["是", "否"],
+            "error_type": "stop",
+            "error_message": "请选择“是”或“否”",
+        }
+    elif column.type == "unit" and book_unit_list:
+        rule |= {
+            "validate": "list",
+            "source": f"={UNIT_LIST_NAME}",
+            "error_type": "warning",
+            "error_message": "该单位不在“单位”表中。请从下拉框选择，或先在“单位”表中添加。",
+        }
+    elif column.type == "date":
+        rule |= {
+            "validate": "date",
+            "criteria": "between",
+            "minimum": dt.date(2000, 1, 1),
+            "maximum": dt.date(2099, 12, 31),
+            "error_type": "warning",
+            "error_message": "请填写日期，如 2008-03-10",
+        }
+    elif column.type == "integer":
+        rule |= {
+            "validate": "integer",
+            "criteria": "between",
+            "minimum": int(column.min or 0),
+            "maximum": int(column.max if column.max is not None else 10**9),
+            "error_type": "warning",
+            "error_message": "请填写整数",
+        }
+    ws.data_validation(first, col, last, col, rule)

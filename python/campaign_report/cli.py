@@ -1,0 +1,101 @@
+"""campaign-report: the command line, a few lines a command over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import CampaignError
+
+Command = Callable[[argparse.Namespace], int]
+_COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    def register(function: Command) -> Command:
+        _COMMANDS[name] = function
+        return function
+
+    return register
+
+
+@command("new")
+def _new(args: argparse.Namespace) -> int:
+    """生成空白台账模板（.xlsx；文件名以 .xlsm 结尾时带控制台按钮）。"""
+    from .steps import new_workbook
+
+    path = new_workbook(Path(args.out))
+    print(f"已生成模板：{path}")
+    return 0
+
+
+@command("schema")
+def _schema(args: argparse.Namespace) -> int:
+    """打印工作簿定义（工作表、列、类型、必填、可选项）。"""
+    from .definition import load_definition
+
+    definition = load_definition()
+    if args.json:
+        print(json.dumps(definition.to_json_dict(), ensure_ascii=False, indent=2))
+    else:
+        for sheet in definition.sheets:
+            print(f"{sheet.name}：{sheet.help}")
+            for column in sheet.columns:
+                mark = "（必填）" if column.required else ""
+                print(f"  {column.header}{mark}  {column.type_label}  {column.help}")
+    return 0
+
+
+@command("demo")
+def _demo(args: argparse.Namespace) -> int:
+    """用内置示例（2008年松阳县工商局解放思想大讨论活动）生成工作簿及全部结果。"""
+    from .steps import run_demo
+
+    for label, path in run_demo(Path(args.outdir), progress=_progress).items():
+        print(f"{label}：{path}")
+    return 0
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="campaign-report", description="活动台账：校验、汇总、生成工作总结。"
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="出错时显示完整的 Python 错误信息")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
+    new = sub.add_parser("new", help=_new.__doc__)
+    new.add_argument("out", help="输出文件，如 台账.xlsx 或 台账.xlsm")
+    schema = sub.add_parser("schema", help=_schema.__doc__)
+    schema.add_argument("--json", action="store_true", help="以 JSON 输出，供其他工具读取")
+    demo = sub.add_parser("demo", help=_demo.__doc__)
+    demo.add_argument("outdir", help="输出文件夹")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except CampaignError as error:
+        if args.debug:
+            raise
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into head and the like
+        return 0
+    except KeyboardInterrupt:
+        print("已中止。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""The workbook's definition: sheets, columns, types, choices, rules and messages.
+
+Loaded from ``workbook/definition.toml``; nothing else in the code names a
+sheet header or a column type by hand.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .resources import workbook_dir
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+COLUMN_TYPES = (
+    "text",
+    "longtext",
+    "integer",
+    "date",
+    "daterange",
+    "choice",
+    "bool",
+    "unit",
+    "person",
+    "persons",
+)
+
+TYPE_LABELS = {
+    "text": "文字",
+    "longtext": "长文字",
+    "integer": "整数",
+    "date": "日期",
+    "daterange": "日期或日期段",
+    "choice": "下拉选择",
+    "bool": "是/否",
+    "unit": "单位（下拉选择）",
+    "person": "姓名",
+    "persons": "姓名（可多人）",
+}
+
+
+class DefinitionError(ValueError):
+    """The definition file itself is wrong (a developer's mistake, not a user's)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table sheet, or one item of the settings sheet."""
+
+    key: str
+    header: str
+    type: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    target: int | None = None
+    default: Any = None
+    width: int = 12
+    help: str = ""
+    in_period: bool = False  # a date that must fall inside the campaign period
+
+    @property
+    def type_label(self) -> str:
+        return TYPE_LABELS[self.type]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet of the workbook: a table (one record a row) or the settings list."""
+
+    key: str
+    name: str
+    kind: str
+    help: str
+    columns: tuple[Column, ...]
+    unit_column: str | None = None
+    per_unit: bool = False
+    per_unit_rule: str = "unit_missing_rows"
+    duplicate_key: tuple[str, ...] = ()
+
+    @property
+    def is_settings(self) -> bool:
+        return self.kind == "settings"
+
+    def column(self, key: str) -> Column:
+        for column in self.columns:
+            if column.key == key:
+                return column
+        raise KeyError(f"{self.key}.{key}")
+
+
+@dataclass(frozen=True)
+class Definition:
+    """The whole workbook: its sheets in order, rule parameters and message templates."""
+
+    sheets: tuple[Sheet, ...]
+    rules: dict[str, Any] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)
+
+    def sheet(self, key: str) -> Sheet:
+        for sheet in self.sheets:
+            if sheet.key == key:
+                return sheet
+        raise KeyError(key)
+
+    @property
+    def settings(self) -> Sheet:
+        return self.sheet("settings")
+
+    @property
+    def tables(self) -> tuple[Sheet, ...]:
+        return tuple(s for s in self.sheets if not s.is_settings)
+
+    def message(self, rule: str, **fields: Any) -> str:
+        """Return the Chinese message of ``rule`` with ``fields`` filled in."""
+        return self.messages[rule].format_map(_Lenient(fields))
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Return the definition as plain data for other tools (``schema --json``)."""
+        return {
+            "version": 1,
+            "sheets": [
+                {
+                    "key": s.key,
+                    "name": s.name,
+                    "kind": s.kind,
+                    "help": s.help,
+                    "unit_column": s.unit_column,
+                    "per_unit": s.per_unit,
+                    "columns": [_column_json(c) for c in s.columns],
+                }
+                for s in self.sheets
+            ],
+            "rules": self.rules,
+        }
+
+
+def _column_json(column: Column) -> dict[str, Any]:
+    data = {k: v for k, v in asdict(column).items() if v not in (None, (), "")}
+    if column.choices:
+        data["choices"] = list(column.choices)
+    return data
+
+
+class _Lenient(dict):
+    def __missing__(self, key: str) -> str:
+        return "？"
+
+
+def load_definition(path: Path | None = None) -> Definition:
+    """Read and check the definition (default: the shipped ``workbook/definition.toml``)."""
+    path = path or workbook_dir() / "definition.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    sheets = tuple(_sheet(raw) for raw in data["sheets"])
+    definition = Definition(sheets, data.get("rules", {}), data.get("messages", {}))
+    _check(definition)
+    return definition
+
+
+def _sheet(raw: dict[str, Any]) -> Sheet:
+    kind = raw.get("kind", "table")
+    columns = raw["items"] if kind == "settings" else raw["columns"]
+    return Sheet(
+        key=raw["key"],
+        name=raw["name"],
+        kind=kind,
+        help=raw.get("help", ""),
+        columns=tuple(_column(c) for c in columns),
+        unit_column=raw.get("unit_column"),
+        per_unit=raw.get("per_unit", False),
+        per_unit_rule=raw.get("per_unit_rule", "unit_missing_rows"),
+        duplicate_key=tuple(raw.get("duplicate_key", ())),
+    )
+
+
+def _column(raw: dict[str, Any]) -> Column:
+    raw = dict(raw)
+    header = raw.pop("header", None) or raw.pop("label")
+    raw.pop("label", None)
+    raw["choices"] = tuple(raw.get("choices", ()))
+    return Column(header=header, **raw)
+
+
+def _check(definition: Definition) -> None:
+    seen_names = set()
+    for sheet in definition.sheets:
+        if sheet.name in seen_names:
+            raise DefinitionError(f"sheet name {sheet.name} used twice")
+        seen_names.add(sheet.name)
+        keys = [c.key for c in sheet.columns]
+        headers = [c.header for c in sheet.columns]
+        if len(set(keys)) != len(keys) or len(set(headers)) != len(headers):
+            raise DefinitionError(f"{sheet.key}: duplicate column key or header")
+        for column in sheet.columns:
+            if column.type not in COLUMN_TYPES:
+                raise DefinitionError(f"{sheet.key}.{column.key}: unknown type {column.type}")
+            if column.type == "choice" and not column.choices:
+                raise DefinitionError(f"{sheet.key}.{column.key}: a choice column needs choices")
+            if len(",".join(column.choices)) > 255:  # Excel's limit on an inline dropdown list
+                raise DefinitionError(f"{sheet.key}.{column.key}: choices too long for a dropdown")
+        for key in (sheet.unit_column, *sheet.duplicate_key):
+            if key is not None and key not in keys:
+                raise DefinitionError(f"{sheet.key}: {key} is not a column")
+    if not {"settings", "units"} <= {s.key for s in definition.sheets}:
+        raise DefinitionError("the definition needs the settings and units sheets")

@@ -1,0 +1,52 @@
+"""The summary document as plain data, between the rendered template and the writers.
+
+The Jinja template renders the body as a small Markdown subset (``## `` level-one
+heading, ``### `` level-two heading, paragraphs, pipe tables); the front and back
+matter (title, addressee, date line, 版记) come from the settings. The .docx and
+.md writers both take a :class:`Document`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading: level 1 is “一、…” (黑体), level 2 is “（一）…” (楷体)."""
+
+    text: str
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A body paragraph, first line indented two characters."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A real Word table: one header row, then the rows, all as text."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+Block = Heading | Paragraph | Table
+
+
+@dataclass(frozen=True)
+class Document:
+    """A 工作总结 laid out after GB/T 9704-2012."""
+
+    title: str
+    blocks: tuple[Block, ...]
+    date_line: str  # already written out, e.g. 2008年4月7日 or 二〇〇八年四月七日
+    issuer: str  # 印发机关
+    issue_date: str  # already written out, e.g. 2008年4月7日
+    addressee: str = ""  # 主送, without the trailing colon
+    signature: str = ""  # 发文机关署名 above the date line; empty to leave it out
+    keywords: str = ""  # 主题词 (dropped by the 2012 standard, kept when set)
+    copy_to: tuple[str, ...] = field(default_factory=tuple)  # 抄送 bodies

@@ -1,0 +1,394 @@
+"""校验: every rule the definition declares, plus a few cross-sheet rules.
+
+``validate`` never raises on bad data and never changes it: it returns a
+:class:`ValidationResult` listing every :class:`Issue`, most severe first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from . import normalise as nm
+from .definition import Column
+from .model import ERROR, ROW, SEVERITY_ORDER, WARNING, CampaignBook, Issue, Table, display
+
+
+@dataclass
+class ValidationResult:
+    """All issues of a book, sorted most severe first, then by sheet order, row and column."""
+
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def count_by_unit(self) -> dict[str, tuple[int, int]]:
+        """Return unit -> (errors, warnings), for the 校验结果 sheet's 催报 view."""
+        counts: dict[str, list[int]] = {}
+        for issue in self.issues:
+            pair = counts.setdefault(issue.unit or "（未注明单位）", [0, 0])
+            pair[issue.severity != ERROR] += 1
+        return {
+            unit: (e, w)
+            for unit, (e, w) in sorted(counts.items(), key=lambda kv: (-kv[1][0], -kv[1][1]))
+        }
+
+    def summary_line(self) -> str:
+        if not self.issues:
+            return "校验通过：没有发现问题。"
+        return f"校验完成：{len(self.errors)}个错误，{len(self.warnings)}个警告。"
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "issues": [i.to_json_dict() for i in self.issues],
+        }
+
+
+Rule = Callable[[CampaignBook], Iterable[Issue]]
+RULES: list[Rule] = []
+
+
+def rule(function: Rule) -> Rule:
+    RULES.append(function)
+    return function
+
+
+def validate(book: CampaignBook) -> ValidationResult:
+    """Return every issue of ``book``: what reading found, then each rule's findings."""
+    issues = list(book.issues)
+    for check in RULES:
+        issues.extend(check(book))
+    order = {s.name: i for i, s in enumerate(book.definition.sheets)}
+    issues.sort(
+        key=lambda i: (SEVERITY_ORDER[i.severity], order.get(i.sheet, 99), i.row or 0, i.col or 0)
+    )
+    return ValidationResult(_unique(issues))
+
+
+def _unique(issues: list[Issue]) -> list[Issue]:
+    seen, kept = set(), []
+    for issue in issues:
+        key = (issue.rule, issue.sheet, issue.row, issue.col, issue.message)
+        if key not in seen:
+            seen.add(key)
+            kept.append(issue)
+    return kept
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+class _Sheet:
+    """Makes issues for one table, filling in position, header, typed value and unit."""
+
+    def __init__(self, book: CampaignBook, table: Table) -> None:
+        self.book, self.table, self.sheet = book, table, table.sheet
+
+    def issue(
+        self, rule_id: str, severity: str, index: Any, column: Column, **fields: Any
+    ) -> Issue:
+        row, col = self.table.address(index, column.key)
+        typed = (
+            display(self.table.raw.at[index, column.key]) if column.key in self.table.raw else ""
+        )
+        unit = self.unit_of(index)
+        message = self.book.definition.message(
+            rule_id,
+            header=column.header,
+            value=fields.pop("value", typed),
+            sheet=self.sheet.name,
+            **fields,
+        )
+        return Issue(
+            rule_id, severity, self.sheet.name, message, row, col, column.header, typed, unit
+        )
+
+    def unit_of(self, index: Any) -> str:
+        key = self.sheet.unit_column
+        value = self.table.data.at[index, key] if key else None
+        return value if isinstance(value, str) else ""
+
+    def present(self, column: Column) -> bool:
+        return column.key in self.table.columns
+
+
+def _tables(book: CampaignBook) -> Iterator[_Sheet]:
+    for table in book.tables.values():
+        if not table.data.empty:
+            yield _Sheet(book, table)
+
+
+def _blank_mask(series: pd.Series) -> pd.Series:
+    return series.map(nm.is_blank).astype(bool)
+
+
+def _date(value: Any) -> dt.date:
+    return value.date() if isinstance(value, (pd.Timestamp, dt.datetime)) else value
+
+
+def _roster_keys(book: CampaignBook, sheet_key: str, column_key: str) -> set[str]:
+    frame = book.frame(sheet_key)
+    return {nm.name_key(v) for v in frame[column_key].dropna()} if not frame.empty else set()
+
+
+# -- column rules from the definition --------------------------------------------------------------
+
+
+@rule
+def required(book: CampaignBook) -> Iterator[Issue]:
+    for s in _tables(book):
+        for column in s.sheet.columns:
+            if column.required and s.present(column):
+                for index in s.table.data.index[_blank_mask(s.table.raw[column.key])]:
+                    yield s.issue("required", ERROR, index, column)
+
+
+@rule
+def bounds(book: CampaignBook) -> Iterator[Issue]:
+    for s in _tables(book):
+        for column in s.sheet.columns:
+            if column.type != "integer" or not s.present(column):
+                continue
+            values = s.table.data[column.key]
+            low = values < column.min if column.min is not None else False
+            high = values > column.max if column.max is not None else False
+            for index in values.index[(low | high).fillna(False)]:
+                yield s.issue(
+                    "out_of_bounds",
+                    ERROR,
+                    index,
+                    column,
+                    min=f"{column.min:g}",
+                    max=f"{column.max:g}",
+                )
+
+
+@rule
+def units_in_roster(book: CampaignBook) -> Iterator[Issue]:
+    roster = _roster_keys(book, "units", "name")
+    for s in _tables(book):
+        for column in s.sheet.columns:
+            if column.type == "unit" and s.present(column) and roster:
+                values = s.table.data[column.key]
+                unknown = values.notna() & ~values.map(lambda v: nm.name_key(v) in roster).astype(
+                    bool
+                )
+                for index in values.index[unknown]:
+                    yield s.issue("unknown_unit", ERROR, index, column)
+
+
+@rule
+def persons_in_roster(book: CampaignBook) -> Iterator[Issue]:
+    staff = _roster_keys(book, "staff", "name")
+    if not staff:
+        return
+    for s in _tables(book):
+        if s.sheet.key == "staff":
+            continue
+        for column in s.sheet.columns:
+            if column.type not in ("person", "persons") or not s.present(column):
+                continue
+            for index, value in s.table.data[column.key].dropna().items():
+                names = value if isinstance(value, tuple) else (value,)
+                for name in names:
+                    if nm.name_key(name) not in staff:
+                        yield s.issue("unknown_person", WARNING, index, column, value=name)
+
+
+@rule
+def dates_in_period(book: CampaignBook) -> Iterator[Issue]:
+    start, end = book.settings.get("period_start"), book.settings.get("period_end")
+    if not (start and end):
+        return
+    slack = dt.timedelta(days=book.definition.rules.get("date_slack_days", 7))
+    for s in _tables(book):
+        for column in s.sheet.columns:
+            if not (column.in_period and s.present(column)):
+                continue
+            ends = f"{column.key}_end" if column.type == "daterange" else column.key
+            for index, first, last in zip(
+                s.table.data.index, s.table.data[column.key], s.table.data[ends]
+            ):
+                if pd.isna(first):
+                    continue
+                first, last = _date(first), _date(last)
+                if first >= start and last <= end:
+                    continue
+                far = first < start - slack or last > end + slack
+                span = nm.DateSpan(first, last)
+                yield s.issue(
+                    "date_outside_period" if far else "date_near_period",
+                    ERROR if far else WARNING,
+                    index,
+                    column,
+                    normalised=display(span),
+                    start=display(start),
+                    end=display(end),
+                )
+
+
+@rule
+def ranges_in_order(book: CampaignBook) -> Iterator[Issue]:
+    for s in _tables(book):
+        for column in s.sheet.columns:
+            if column.type == "daterange" and s.present(column):
+                data = s.table.data
+                reversed_ = (data[f"{column.key}_end"] < data[column.key]).fillna(False)
+                for index in data.index[reversed_]:
+                    yield s.issue("range_reversed", ERROR, index, column)
+
+
+@rule
+def duplicate_rows(book: CampaignBook) -> Iterator[Issue]:
+    for s in _tables(book):
+        keys = [k for k in s.sheet.duplicate_key if k in s.table.columns]
+        if not keys:
+            continue
+        normalised = s.table.data[keys].map(_duplicate_key)
+        filled = normalised.notna().any(axis=1)
+        dupes = normalised[filled].duplicated(keep="first")
+        first_rows = {}
+        for index, values in normalised[filled].iterrows():
+            signature = tuple(values)
+            if not dupes.at[index]:
+                first_rows.setdefault(signature, int(s.table.data.at[index, ROW]))
+                continue
+            column = s.sheet.column(keys[0])
+            fields = "、".join(s.sheet.column(k).header for k in keys)
+            yield s.issue(
+                "duplicate_row",
+                WARNING,
+                index,
+                column,
+                other_row=first_rows[signature],
+                fields=fields,
+            )
+
+
+def _duplicate_key(value: Any) -> Any:
+    if value is None or (not isinstance(value, tuple) and pd.isna(value)):
+        return None
+    return nm.name_key(value) if isinstance(value, str) else value
+
+
+# -- cross-sheet rules -----------------------------------------------------------------------------
+
+
+@rule
+def units_that_reported_nothing(book: CampaignBook) -> Iterator[Issue]:
+    """The 催报 list: units with no row on a sheet where every unit is expected to report."""
+    units = book.table("units")
+    if units.data.empty:
+        return
+    exempt = set(book.definition.rules.get("exempt_unit_kinds", ()))
+    expected = units.data[~units.data["kind"].isin(exempt)]
+    header = units.sheet.column("name").header
+    for sheet in book.definition.tables:
+        if not sheet.per_unit:
+            continue
+        data = book.frame(sheet.key)
+        reported = (
+            {nm.name_key(v) for v in data[sheet.unit_column].dropna()} if not data.empty else set()
+        )
+        for index, name in expected["name"].items():
+            if isinstance(name, str) and nm.name_key(name) not in reported:
+                row, col = units.address(index, "name")
+                message = book.definition.message(sheet.per_unit_rule, unit=name, sheet=sheet.name)
+                yield Issue(
+                    sheet.per_unit_rule,
+                    WARNING,
+                    units.sheet.name,
+                    message,
+                    row,
+                    col,
+                    header,
+                    name,
+                    name,
+                )
+
+
+@rule
+def essays_long_enough(book: CampaignBook) -> Iterator[Issue]:
+    table = book.table("essays")
+    column = table.sheet.column("length")
+    if table.data.empty or not column.target:
+        return
+    limit = column.target * book.definition.rules.get("essay_min_ratio", 0.5)
+    s = _Sheet(book, table)
+    for index in table.data.index[(table.data["length"] < limit).fillna(False)]:
+        yield s.issue(
+            "essay_too_short",
+            WARNING,
+            index,
+            column,
+            value=int(table.data.at[index, "length"]),
+            target=column.target,
+        )
+
+
+@rule
+def feedback_followed_up(book: CampaignBook) -> Iterator[Issue]:
+    table = book.table("feedback")
+    if table.data.empty:
+        return
+    s = _Sheet(book, table)
+    data = table.data
+    for rule_id, key in (("feedback_no_measure", "measure"), ("feedback_no_owner", "owner")):
+        for index in data.index[data[key].isna()]:
+            topic = data.at[index, "topic"] if isinstance(data.at[index, "topic"], str) else ""
+            yield s.issue(rule_id, WARNING, index, table.sheet.column(key), value=topic)
+
+
+@rule
+def projects_on_time(book: CampaignBook) -> Iterator[Issue]:
+    table = book.table("projects")
+    today = book.settings.get("report_date")
+    if table.data.empty or not today:
+        return
+    s = _Sheet(book, table)
+    data = table.data
+    late = (data["deadline"] < pd.Timestamp(today)) & (data["progress"] != "已完成")
+    for index in data.index[late.fillna(False)]:
+        yield s.issue(
+            "project_overdue",
+            WARNING,
+            index,
+            table.sheet.column("progress"),
+            value=data.at[index, "name"],
+            deadline=display(_date(data.at[index, "deadline"])),
+        )
+
+
+@rule
+def questionnaires_add_up(book: CampaignBook) -> Iterator[Issue]:
+    table = book.table("questionnaires")
+    if table.data.empty:
+        return
+    s = _Sheet(book, table)
+    data = table.data
+    for index in data.index[(data["returned"] > data["handed_out"]).fillna(False)]:
+        yield s.issue(
+            "returned_exceeds",
+            ERROR,
+            index,
+            table.sheet.column("returned"),
+            value=int(data.at[index, "returned"]),
+            handed_out=int(data.at[index, "handed_out"]),
+        )

@@ -1,0 +1,91 @@
+"""How official Chinese documents write numbers and dates: 六个、120余家、3月26-28日、二〇〇八年四月七日."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import cn2an
+
+from .normalise import DateSpan
+
+_DIGITS = "〇一二三四五六七八九"
+
+
+def cn(number: Any) -> str:
+    """Return a count in Chinese numerals (6 -> 六, 10 -> 十); other values unchanged."""
+    if isinstance(number, bool) or not isinstance(number, int):
+        return str(number)
+    return cn2an.an2cn(number) if number >= 0 else str(number)
+
+
+def approx(number: Any, step: int = 10, threshold: int = 100) -> str:
+    """Return a count above ``threshold`` as its round figure plus 余 (123 -> 120余)."""
+    if isinstance(number, bool) or not isinstance(number, int) or number <= threshold:
+        return str(number)
+    round_figure = number // step * step
+    return str(number) if round_figure == number else f"{round_figure}余"
+
+
+def month_day(value: dt.date | None) -> str:
+    """3月10日."""
+    return f"{value.month}月{value.day}日" if value else ""
+
+
+def span(value: DateSpan | dt.date | None) -> str:
+    """3月14日; 3月26-28日 within a month; 3月30日至4月2日 across months."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return month_day(value)
+    if value.is_single_day:
+        return month_day(value.start)
+    if (value.start.year, value.start.month) == (value.end.year, value.end.month):
+        return f"{value.start.month}月{value.start.day}-{value.end.day}日"
+    return f"{month_day(value.start)}至{month_day(value.end)}"
+
+
+def xun(first: dt.date | None, last: dt.date | None) -> str:
+    """3月下旬 when all dates fall in one third of a month, else the span."""
+    if not (first and last):
+        return ""
+    if (first.year, first.month) == (last.year, last.month):
+        thirds = {min((d.day - 1) // 10, 2) for d in (first, last)}
+        if len(thirds) == 1:
+            return f"{first.month}月{'上中下'[thirds.pop()]}旬"
+    return span(DateSpan(first, last))
+
+
+def date_line(value: dt.date | None, style: str = "阿拉伯数字") -> str:
+    """2008年4月7日 (GB/T 9704-2012), or 二〇〇八年四月七日 when ``style`` is 汉字."""
+    if not value:
+        return ""
+    if style != "汉字":
+        return f"{value.year}年{value.month}月{value.day}日"
+    year = "".join(_DIGITS[int(d)] for d in str(value.year))
+    return f"{year}年{cn(value.month)}月{cn(value.day)}日"
+
+
+def join(items: Iterable[Any], sep: str = "、") -> str:
+    return sep.join(str(i) for i in items if i not in (None, ""))
+
+
+def pair_methods(methods: Iterable[str]) -> str:
+    """定期检查 + 不定期检查 -> 定期不定期检查; 明查 + 暗访 -> 明查暗访, as the documents write it."""
+    methods = list(methods)
+    words = []
+    if "定期检查" in methods and "不定期检查" in methods:
+        words.append("定期不定期检查")
+        methods = [m for m in methods if m not in ("定期检查", "不定期检查")]
+    if "明查" in methods and "暗访" in methods:
+        words.append("明查暗访")
+        methods = [m for m in methods if m not in ("明查", "暗访")]
+    return "、".join(words + methods)
+
+
+def duration(months: int | None, days: int | None) -> str:
+    """一个月 / 两个月 / 20天."""
+    if months:
+        return "两个月" if months == 2 else f"{cn(months)}个月"
+    return f"{days}天" if days else ""
