@@ -60,6 +60,52 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("validate")
+def _validate(args: argparse.Namespace) -> int:
+    """校验工作簿：标出有问题的单元格，生成带“校验结果”表的副本（原文件不动）。"""
+    from .steps import check_file
+
+    result, out = check_file(Path(args.book), args.out and Path(args.out), write=not args.no_copy)
+    if args.json:
+        print(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2))
+    else:
+        for issue in result.issues[: args.limit]:
+            where = f"{issue.sheet}!{issue.cell}" if issue.cell else issue.sheet
+            print(f"[{issue.severity}] {where} {issue.message}")
+        if len(result.issues) > args.limit:
+            print(f"……另有{len(result.issues) - args.limit}条，见校验结果表")
+        print(result.summary_line())
+        if out:
+            print(f"已标注的副本：{out}")
+    return 0 if result.ok else 1
+
+
+@command("aggregate")
+def _aggregate(args: argparse.Namespace) -> int:
+    """汇总：生成带“汇总”表（各单位情况、主要数字、图表）的副本。"""
+    from .steps import summarise_file
+
+    summary, out = summarise_file(Path(args.book), args.out and Path(args.out))
+    for label, value in summary.key_figures():
+        print(f"{label}：{value}")
+    print(f"汇总表：{out}")
+    return 0
+
+
+@command("report")
+def _report(args: argparse.Namespace) -> int:
+    """生成工作总结（.docx，按 GB/T 9704-2012 排版；可同时输出 Markdown）。"""
+    from .steps import report_file
+
+    written = report_file(
+        Path(args.book), args.out and Path(args.out), args.template and Path(args.template),
+        markdown=args.markdown, force=args.force,
+    )
+    for label, path in written.items():
+        print(f"{label}：{path}")
+    return 0
+
+
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -75,6 +121,21 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("out", help="输出文件，如 台账.xlsx 或 台账.xlsm")
     schema = sub.add_parser("schema", help=_schema.__doc__)
     schema.add_argument("--json", action="store_true", help="以 JSON 输出，供其他工具读取")
+    validate = sub.add_parser("validate", help=_validate.__doc__)
+    validate.add_argument("book", help="要校验的工作簿（.xlsx/.xlsm）")
+    validate.add_argument("--out", help="标注副本的文件名（默认：原名.校验.xlsx）")
+    validate.add_argument("--json", action="store_true", help="以 JSON 输出全部问题")
+    validate.add_argument("--no-copy", action="store_true", help="只检查，不生成标注副本")
+    validate.add_argument("--limit", type=int, default=50, help="屏幕上最多列出几条（默认50）")
+    aggregate = sub.add_parser("aggregate", help=_aggregate.__doc__)
+    aggregate.add_argument("book", help="要汇总的工作簿")
+    aggregate.add_argument("--out", help="汇总副本的文件名（默认：原名.汇总.xlsx）")
+    report = sub.add_parser("report", help=_report.__doc__)
+    report.add_argument("book", help="工作簿")
+    report.add_argument("--out", help="报告文件名（默认：原名.工作总结.docx）")
+    report.add_argument("--template", help="自定义的 Jinja2 报告模板")
+    report.add_argument("--markdown", action="store_true", help="同时输出 Markdown 副本")
+    report.add_argument("--force", action="store_true", help="工作簿有错误时也生成")
     demo = sub.add_parser("demo", help=_demo.__doc__)
     demo.add_argument("outdir", help="输出文件夹")
     return parser

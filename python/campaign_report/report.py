@@ -38,7 +38,7 @@ def render_document(book: CampaignBook, summary: Summary, template: Path | None 
         blocks=parse_blocks(body),
         date_line=wording.date_line(report_date, style),
         issuer=settings.get("issuer") or "",
-        issue_date=wording.date_line(settings.get("issue_date") or report_date) + "印发",
+        issue_date=wording.date_line(settings.get("issue_date") or report_date),
         keywords=settings.get("keywords") or "",
         copy_to=tuple(_split_copy_to(settings.get("copy_to"))),
     )

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
+from .adapters import xlsx_writer
 from .adapters.xlsx_reader import read_raw_sheets
 from .adapters.xlsx_template import build_workbook
+from .aggregate import Summary, aggregate
 from .definition import Definition, load_definition
-from .errors import CampaignError
+from .docx_writer import write_docx
+from .errors import CampaignError, RefusedError
 from .example import load_example
 from .model import CampaignBook, load_book
+from .report import render_document, to_markdown
+from .validate import ValidationResult, validate
 
 Progress = Callable[[str], None]
 
@@ -47,6 +53,94 @@ def run_demo(outdir: Path, progress: Progress = _quiet) -> dict[str, Path]:
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     definition = load_definition()
-    progress("生成示例工作簿……")
+    progress("1/4 生成示例工作簿……")
     book_path = build_example(outdir / "示例台账.xlsx", definition)
-    return {"示例工作簿": book_path}
+    progress("2/4 校验……")
+    result, checked = check_file(book_path)
+    progress(f"    {result.summary_line()}")
+    progress("3/4 汇总……")
+    _, summary = summarise_file(book_path)
+    progress("4/4 生成工作总结……")
+    report = report_file(book_path, outdir / "工作总结.docx", markdown=True)
+    return {"示例工作簿": book_path, "校验结果": checked, "汇总": summary, **report}
+
+
+# -- the three buttons, headless ------------------------------------------------------------------
+
+
+def sibling(path: Path, tag: str, suffix: str) -> Path:
+    """台账.xlsx -> 台账.校验.xlsx: outputs go beside the input, never over it."""
+    path = Path(path)
+    stem = path.stem
+    for known in (".校验", ".汇总"):
+        stem = stem.removesuffix(known)
+    return path.with_name(f"{stem}.{tag}{suffix}")
+
+
+def check_file(path: Path, out: Path | None = None, write: bool = True) -> tuple[ValidationResult, Path | None]:
+    """校验: validate ``path``; with ``write`` save a marked copy (default 台账.校验.xlsx)."""
+    book = open_book(path)
+    result = validate(book)
+    if not write:
+        return result, None
+    out = Path(out) if out else sibling(path, "校验", ".xlsx")
+    _refuse_overwrite(path, out)
+    return result, xlsx_writer.write_checked_copy(Path(path), out, result)
+
+
+def summarise_file(path: Path, out: Path | None = None) -> tuple[Summary, Path]:
+    """汇总: aggregate ``path`` into a copy with the 汇总 sheet (default 台账.汇总.xlsx)."""
+    book = open_book(path)
+    summary = aggregate(book)
+    out = Path(out) if out else sibling(path, "汇总", ".xlsx")
+    _refuse_overwrite(path, out)
+    return summary, xlsx_writer.write_summary_copy(Path(path), out, summary)
+
+
+def report_file(
+    path: Path,
+    out: Path | None = None,
+    template: Path | None = None,
+    markdown: bool = False,
+    force: bool = False,
+) -> dict[str, Path]:
+    """生成报告: write the 工作总结 .docx (and .md); refused while the book has errors."""
+    book = open_book(path)
+    return write_report(book, out or sibling(path, "工作总结", ".docx"), template, markdown, force)
+
+
+def write_report(
+    book: CampaignBook,
+    out: Path,
+    template: Path | None = None,
+    markdown: bool = False,
+    force: bool = False,
+) -> dict[str, Path]:
+    """Validate, aggregate and render ``book``; the shared core of the CLI and the Excel button."""
+    result = validate(book)
+    if not result.ok and not force:
+        first = result.errors[0]
+        raise RefusedError(
+            f"工作簿有{len(result.errors)}个错误，请先改正后再生成报告"
+            f"（第一个：{first.sheet}!{first.cell} {first.message}）。确需生成可加 --force。"
+        )
+    document = render_document(book, aggregate(book), template)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    written = {"报告": write_docx(document, out)}
+    if markdown:
+        md = out.with_suffix(".md")
+        _write_text_atomically(md, to_markdown(document))
+        written["Markdown"] = md
+    return written
+
+
+def _refuse_overwrite(source: Path, out: Path) -> None:
+    if Path(out).resolve() == Path(source).resolve():
+        raise CampaignError("输出文件不能与输入文件相同：本工具从不修改原工作簿，请换一个文件名")
+
+
+def _write_text_atomically(path: Path, text: str) -> None:
+    scratch = path.with_name(path.name + ".tmp")
+    scratch.write_text(text, encoding="utf-8")
+    os.replace(scratch, path)

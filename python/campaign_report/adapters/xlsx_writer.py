@@ -1,0 +1,197 @@
+"""Write the tool's outputs into a copy of a workbook file, with openpyxl.
+
+The input file is never opened for writing: the copy is built in memory and
+saved to a temporary file beside the target, then moved into place.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+from openpyxl.chart import BarChart, Reference
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .. import outputs
+from ..aggregate import PER_UNIT_COLUMNS, Summary
+from ..errors import BookReadError
+from ..validate import ValidationResult
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+TITLE_FONT = Font(bold=True, size=14)
+
+
+def load(path: Path) -> Workbook:
+    try:
+        return openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
+    except Exception as error:  # damaged zip, missing parts, wrong format
+        raise BookReadError(f"无法打开工作簿“{path.name}”：{error}") from error
+
+
+def save_atomically(book: Workbook, out: Path) -> Path:
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, scratch = tempfile.mkstemp(suffix=out.suffix, dir=out.parent)
+    os.close(handle)
+    try:
+        book.save(scratch)
+        os.replace(scratch, out)
+    finally:
+        if os.path.exists(scratch):
+            os.remove(scratch)
+    return out
+
+
+# -- 校验 -------------------------------------------------------------------------------------------
+
+
+def write_checked_copy(source: Path, out: Path, result: ValidationResult) -> Path:
+    """Copy ``source`` to ``out`` with bad cells marked and the 校验结果 sheet rewritten."""
+    book = load(Path(source))
+    clear_marks(book)
+    for mark in outputs.cell_marks(result):
+        if mark.sheet in book.sheetnames:
+            _mark(book[mark.sheet].cell(mark.row, mark.col), mark)
+    _write_issues_sheet(book, result)
+    return save_atomically(book, out)
+
+
+def clear_marks(book: Workbook) -> None:
+    """Undo the previous run's marks (and only those): our notes and the fills we set with them."""
+    ours = {f"00{c}" for c in outputs.COLOURS.values()} | {f"FF{c}" for c in outputs.COLOURS.values()}
+    for sheet in book.worksheets:
+        if sheet.title in outputs.TOOL_SHEETS:
+            continue
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.comment is not None and cell.comment.author == outputs.MARK_AUTHOR:
+                    cell.comment = None
+                    if cell.fill is not None and cell.fill.fgColor.rgb in ours:
+                        cell.fill = PatternFill(fill_type=None)
+
+
+def _mark(cell: Any, mark: outputs.CellMark) -> None:
+    cell.fill = PatternFill("solid", fgColor=mark.colour)
+    comment = Comment(mark.note, outputs.MARK_AUTHOR)
+    comment.width, comment.height = 320, 40 + 20 * mark.note.count("\n") + len(mark.note) // 2
+    cell.comment = comment
+
+
+def _write_issues_sheet(book: Workbook, result: ValidationResult) -> None:
+    sheet = _fresh_sheet(book, outputs.ISSUES_SHEET, index=0)
+    sheet["A1"] = result.summary_line()
+    sheet["A1"].font = TITLE_FONT
+    rows = outputs.issue_rows(result)
+    _write_table(sheet, 3, 1, outputs.ISSUE_HEADERS, rows, "T_issues", widths=(8, 10, 8, 14, 18, 60, 14, 18))
+    for offset, issue in enumerate(result.issues, start=4):
+        if issue.cell and issue.sheet in book.sheetnames:
+            link = sheet.cell(offset, 3)
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=outputs.link_target(issue.sheet, issue.cell))
+            link.font = Font(color="0563C1", underline="single")
+    units = outputs.unit_count_rows(result)
+    if units:
+        _write_table(sheet, 3, 10, outputs.UNIT_COUNT_HEADERS, units, "T_issue_units", widths=(16, 6, 6))
+    sheet.freeze_panes = "A4"
+
+
+# -- 汇总 -------------------------------------------------------------------------------------------
+
+
+def write_summary_copy(source: Path, out: Path, summary: Summary) -> Path:
+    """Copy ``source`` to ``out`` with the 汇总 sheet (tables and a bar chart) rewritten."""
+    book = load(Path(source))
+    write_summary_sheet(book, summary)
+    return save_atomically(book, out)
+
+
+def write_summary_sheet(book: Workbook, summary: Summary) -> Worksheet:
+    sheet = _fresh_sheet(book, outputs.SUMMARY_SHEET, index=0)
+    sheet["A1"] = f"{summary.facts['settings'].get('campaign_name') or '活动'}汇总"
+    sheet["A1"].font = TITLE_FONT
+    row = 3
+    for number, (title, frame) in enumerate(outputs.summary_blocks(summary)):
+        sheet.cell(row, 1, title).font = Font(bold=True, size=12, color="1F4E78")
+        rows = [tuple(_plain(v) for v in record) for record in frame.itertuples(index=False)]
+        _write_table(sheet, row + 1, 1, tuple(frame.columns), rows, f"T_summary_{number}")
+        if number == 0:
+            _add_unit_chart(sheet, row + 1, len(rows) - 1, tuple(frame.columns))
+        row += len(rows) + 4
+    sheet.column_dimensions["A"].width = 28
+    for col in range(2, 2 + len(PER_UNIT_COLUMNS)):
+        sheet.column_dimensions[get_column_letter(col)].width = 14
+    return sheet
+
+
+def _add_unit_chart(sheet: Worksheet, header_row: int, units: int, headers: Sequence[str]) -> None:
+    """A native clustered bar chart of visits and ideas per unit (the 合计 row left out)."""
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = "各单位走访与金点子"
+    chart.height, chart.width = max(8, units * 0.55), 16
+    categories = Reference(sheet, min_col=1, min_row=header_row + 1, max_row=header_row + units)
+    for title in ("走访（次）", "金点子（条）"):
+        col = headers.index(title) + 1
+        chart.add_data(Reference(sheet, min_col=col, min_row=header_row, max_row=header_row + units),
+                       titles_from_data=True)
+    chart.set_categories(categories)
+    chart.y_axis.title = "数量"
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    sheet.add_chart(chart, f"{get_column_letter(len(headers) + 2)}{header_row}")
+
+
+# -- shared -----------------------------------------------------------------------------------------
+
+
+def _fresh_sheet(book: Workbook, title: str, index: int) -> Worksheet:
+    """The tool's own sheet, emptied: an old one is removed with its tables and charts."""
+    if title in book.sheetnames:
+        del book[title]
+    sheet = book.create_sheet(title, index)
+    book.active = index
+    for other in book.worksheets:
+        other.sheet_view.tabSelected = other is sheet
+    return sheet
+
+
+def _write_table(
+    sheet: Worksheet,
+    top: int,
+    left: int,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    name: str,
+    widths: Sequence[int] = (),
+) -> None:
+    """Write a header and rows, then make them an Excel table (one range, no per-cell styling)."""
+    for col, header in enumerate(headers, start=left):
+        cell = sheet.cell(top, col, header)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for offset, values in enumerate(rows, start=1):
+        for col, value in enumerate(values, start=left):
+            sheet.cell(top + offset, col, value)
+    for col, width in enumerate(widths, start=left):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    last = f"{get_column_letter(left + len(headers) - 1)}{top + max(len(rows), 1)}"
+    table = Table(displayName=name, ref=f"{get_column_letter(left)}{top}:{last}")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+    sheet.add_table(table)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (pd.Timestamp,)):
+        return value.to_pydatetime()
+    return value.item() if hasattr(value, "item") else value

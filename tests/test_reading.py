@@ -1,0 +1,138 @@
+"""Reading a filled workbook into typed tables that keep each value's address."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from campaign_report import normalise as nm
+from campaign_report.adapters.xlsx_reader import read_raw_sheets
+from campaign_report.cli import main
+from campaign_report.errors import BookReadError
+from campaign_report.model import ROW, load_book
+from campaign_report.steps import open_book
+
+
+def test_example_rows_give_the_seed_figures(example_master: Path) -> None:
+    book = open_book(example_master)
+    visits = book.frame("visits")
+    late_march = visits[(visits["target_kind"] == "企业") & (visits["date"] >= "2008-03-21")]
+    visitors = {nm.name_key(n) for names in late_march["visitors"] for n in names}
+    assert len(visitors) == 86
+    assert late_march["target_name"].map(nm.name_key).nunique() == 123
+    assert book.frame("questionnaires")["handed_out"].sum() == 300
+    essays = book.frame("essays")
+    assert len(essays) == 31 and essays["submitted"].sum() == 4
+    assert round(essays["length"].mean(), -2) == 1500
+    activities = book.frame("activities")
+    assert activities.loc[activities["kind"] == "分组讨论", "group"].nunique() == 6
+    festival = activities[activities["kind"] == "驻场服务"].iloc[0]
+    assert festival["daily_staff"] == 12  # typed as full-width １２
+    trip = activities[activities["kind"] == "外出考察"].iloc[0]
+    assert (trip["date"].date(), trip["date_end"].date()) == (dt.date(2008, 3, 26), dt.date(2008, 3, 28))
+    assert len(book.frame("projects")) == 10
+    units = set(book.frame("units")["name"]) - {"局领导"}
+    assert units <= set(book.frame("ideas")["unit"])
+
+
+def test_every_record_keeps_its_excel_row(example: Path, edit) -> None:
+    editor = edit(example)
+    row = editor.find("走访", "对象名称", editor.get("走访", 7, "对象名称"))
+    book = open_book(example)
+    visits = book.table("visits")
+    record = visits.data[visits.data[ROW] == row].iloc[0]
+    assert record["target_name"] == nm.clean_text(editor.get("走访", row, "对象名称"))
+    assert visits.columns["target_name"] == editor.col("走访", "对象名称")
+
+
+def test_blank_rows_and_total_rows_are_ignored(example: Path, edit) -> None:
+    before = len(open_book(example).frame("questionnaires"))
+    editor = edit(example)
+    last = editor.book["征求意见表"].max_row
+    editor.set("征求意见表", last + 2, "发放单位", "合计")
+    editor.set("征求意见表", last + 2, "发放份数", 300)
+    editor.set("征求意见表", last + 3, "发放对象", "　 ")  # only a full-width space
+    editor.save()
+    book = open_book(example)
+    assert len(book.frame("questionnaires")) == before
+    assert book.frame("questionnaires")["handed_out"].sum() == 300
+
+
+def test_columns_are_found_by_header_wherever_they_stand(example: Path, edit) -> None:
+    editor = edit(example)
+    ws = editor.book["督查"]
+    ws.insert_rows(1, 2)
+    ws["A1"] = "2008年督查记录"
+    ws.move_range("A3:A20", cols=10)  # 检查日期 moved to column K
+    editor.save()
+    book = open_book(example)
+    inspections = book.table("inspections")
+    assert inspections.header_row == 3
+    assert inspections.columns["date"] == 11
+    assert inspections.data["date"].notna().all()
+    assert inspections.data[ROW].min() == 4
+
+
+@pytest.mark.parametrize(
+    ("sheet", "header", "typed", "rule"),
+    [
+        ("走访", "走访日期", "2008-13-45", "unreadable_date"),
+        ("征求意见表", "发放份数", "一些", "unreadable_integer"),
+        ("活动", "日期", "3月26-日", "unreadable_range"),
+        ("心得体会", "是否上报", "也许", "bad_bool"),
+        ("督查", "检查方式", "抽查", "bad_choice"),
+    ],
+)
+def test_unreadable_values_are_kept_and_reported_at_their_cell(
+    example: Path, edit, sheet: str, header: str, typed: str, rule: str
+) -> None:
+    editor = edit(example)
+    row, col = editor.set(sheet, 5, header, typed)
+    editor.save()
+    book = open_book(example)
+    found = [i for i in book.issues if i.rule == rule]
+    assert [(i.sheet, i.row, i.col, i.value) for i in found] == [(sheet, row, col, typed)]
+    assert typed in found[0].message
+    table = next(t for t in book.tables.values() if t.sheet.name == sheet)
+    index = table.data.index[table.data[ROW] == row][0]
+    assert table.raw.at[index, table.sheet.columns[col - 1].key] == typed  # kept as typed
+
+
+def test_guessed_values_are_warned_about(example_master: Path) -> None:
+    book = open_book(example_master)
+    guessed = {(i.sheet, i.value) for i in book.issues if i.rule == "guessed"}
+    assert ("走访", "3/24") in guessed and ("走访", "３月２７日") in guessed
+    assert all(i.severity == "警告" for i in book.issues)
+
+
+def test_both_readers_give_the_same_tables(example_master: Path, definition) -> None:
+    fast = load_book(definition, read_raw_sheets(example_master, engine="calamine"))
+    plain = load_book(definition, read_raw_sheets(example_master, engine="openpyxl"))
+    for key in fast.tables:
+        pd.testing.assert_frame_equal(fast.frame(key), plain.frame(key), check_dtype=False)
+    assert fast.settings == plain.settings
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "reason"),
+    [
+        (b"not a zip", "坏文件.xlsx", "不是 Excel 工作簿"),
+        (b"\xd0\xcf\x11\xe0", "旧格式.xls", "旧版 .xls"),
+    ],
+)
+def test_unreadable_files_get_one_chinese_line(tmp_path: Path, capsys, content, name, reason) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(BookReadError, match=reason):
+        open_book(path)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert reason in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_missing_file(tmp_path: Path, capsys) -> None:
+    assert main(["aggregate", str(tmp_path / "没有.xlsx")]) == 2
+    assert "找不到文件" in capsys.readouterr().err

@@ -1,0 +1,102 @@
+"""`campaign-report new` and `schema --json`: the template comes from the definition."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import soffice_convert
+
+from campaign_report.adapters.xlsx_template import INSTRUCTIONS_SHEET, UNIT_LIST_NAME
+from campaign_report.cli import main
+from campaign_report.definition import Definition
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("template") / "模板.xlsx"
+    assert main(["new", str(out)]) == 0
+    return out
+
+
+def test_schema_json_lists_every_sheet_and_column(capsys, definition: Definition) -> None:
+    assert main(["schema", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [s["name"] for s in data["sheets"]] == [s.name for s in definition.sheets]
+    visits = next(s for s in data["sheets"] if s["key"] == "visits")
+    target = next(c for c in visits["columns"] if c["key"] == "target_kind")
+    assert target["header"] == "对象类别" and target["type"] == "choice" and target["required"] is True
+    assert "企业" in target["choices"]
+
+
+def test_template_has_a_sheet_per_definition_sheet(template: Path, definition: Definition) -> None:
+    book = openpyxl.load_workbook(template)
+    assert book.sheetnames == [INSTRUCTIONS_SHEET, *(s.name for s in definition.sheets)]
+
+
+def test_each_table_sheet_is_an_excel_table_with_frozen_styled_headers(
+    template: Path, definition: Definition
+) -> None:
+    book = openpyxl.load_workbook(template)
+    for sheet in definition.tables:
+        ws = book[sheet.name]
+        assert ws.freeze_panes == "A2", sheet.name
+        tables = list(ws.tables.values())
+        assert len(tables) == 1
+        headers = [c.value for c in ws[1]][: len(sheet.columns)]
+        assert headers == [c.header for c in sheet.columns]
+        assert tables[0].ref.startswith("A1:")
+        assert ws["A1"].font.bold and ws["A1"].fill.fgColor.rgb.endswith("1F4E78")
+
+
+def _validations(ws) -> dict[str, object]:
+    """First column letter of each validation's range -> the validation."""
+    found = {}
+    for dv in ws.data_validations.dataValidation:
+        first = str(dv.sqref).split(":")[0]
+        found["".join(ch for ch in first if ch.isalpha())] = dv
+    return found
+
+
+def test_dropdowns_for_choices_and_units_dates_validated(template: Path, definition: Definition) -> None:
+    book = openpyxl.load_workbook(template)
+    for sheet in definition.tables:
+        rules = _validations(book[sheet.name])
+        for index, column in enumerate(sheet.columns):
+            letter = openpyxl.utils.get_column_letter(index + 1)
+            dv = rules[letter]
+            assert dv.promptTitle == column.header[:32] and dv.prompt == column.help
+            if column.type == "choice":
+                assert dv.type == "list"
+                assert dv.formula1.strip('"').split(",") == list(column.choices)
+            elif column.type == "unit":
+                assert (dv.type, dv.formula1) == ("list", UNIT_LIST_NAME), (sheet.name, column.header)
+            elif column.type == "date":
+                assert dv.type == "date"
+
+
+def test_unit_list_grows_with_the_roster(template: Path) -> None:
+    book = openpyxl.load_workbook(template)
+    formula = book.defined_names[UNIT_LIST_NAME].attr_text
+    assert formula.startswith("OFFSET('单位'!$A$2") and "COUNTA('单位'!$A:$A)" in formula
+
+
+def test_instructions_come_from_the_help_texts(template: Path, definition: Definition) -> None:
+    ws = openpyxl.load_workbook(template)[INSTRUCTIONS_SHEET]
+    text = {str(c.value) for row in ws.iter_rows() for c in row if c.value}
+    for sheet in definition.sheets:
+        assert sheet.name in text and sheet.help in text
+        for column in sheet.columns:
+            assert column.help in text
+
+
+def test_template_opens_in_libreoffice(template: Path, tmp_path: Path) -> None:
+    pdf = soffice_convert(template, tmp_path)
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_new_refuses_a_wrong_extension(tmp_path: Path, capsys) -> None:
+    assert main(["new", str(tmp_path / "x.docx")]) == 2
+    assert "应以 .xlsx 或 .xlsm 结尾" in capsys.readouterr().err
