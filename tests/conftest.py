@@ -46,7 +46,7 @@ class Editor:
 
     def set(self, sheet: str, row: int, header: str, value: Any) -> tuple[int, int]:
         col = self.col(sheet, header)
-        self.book[sheet].cell(row, col, value)
+        self.book[sheet].cell(row, col).value = value  # cell(r, c, None) would keep the old value
         return row, col
 
     def get(self, sheet: str, row: int, header: str) -> Any:
@@ -89,9 +89,19 @@ def soffice_convert(path: Path, outdir: Path, target: str = "pdf") -> Path:
         pytest.skip("LibreOffice is not installed")
     profile = outdir / "lo-profile"
     completed = subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", target,
-         "--outdir", str(outdir), str(path)],
-        capture_output=True, text=True, timeout=240,
+        [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(outdir),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     result = outdir / f"{Path(path).stem}.{target}"
     assert completed.returncode == 0, completed.stderr

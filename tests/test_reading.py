@@ -32,7 +32,10 @@ def test_example_rows_give_the_seed_figures(example_master: Path) -> None:
     festival = activities[activities["kind"] == "驻场服务"].iloc[0]
     assert festival["daily_staff"] == 12  # typed as full-width １２
     trip = activities[activities["kind"] == "外出考察"].iloc[0]
-    assert (trip["date"].date(), trip["date_end"].date()) == (dt.date(2008, 3, 26), dt.date(2008, 3, 28))
+    assert (trip["date"].date(), trip["date_end"].date()) == (
+        dt.date(2008, 3, 26),
+        dt.date(2008, 3, 28),
+    )
     assert len(book.frame("projects")) == 10
     units = set(book.frame("units")["name"]) - {"局领导"}
     assert units <= set(book.frame("ideas")["unit"])
@@ -123,7 +126,9 @@ def test_both_readers_give_the_same_tables(example_master: Path, definition) -> 
         (b"\xd0\xcf\x11\xe0", "旧格式.xls", "旧版 .xls"),
     ],
 )
-def test_unreadable_files_get_one_chinese_line(tmp_path: Path, capsys, content, name, reason) -> None:
+def test_unreadable_files_get_one_chinese_line(
+    tmp_path: Path, capsys, content, name, reason
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(BookReadError, match=reason):

@@ -27,7 +27,9 @@ def test_schema_json_lists_every_sheet_and_column(capsys, definition: Definition
     assert [s["name"] for s in data["sheets"]] == [s.name for s in definition.sheets]
     visits = next(s for s in data["sheets"] if s["key"] == "visits")
     target = next(c for c in visits["columns"] if c["key"] == "target_kind")
-    assert target["header"] == "对象类别" and target["type"] == "choice" and target["required"] is True
+    assert (
+        target["header"] == "对象类别" and target["type"] == "choice" and target["required"] is True
+    )
     assert "企业" in target["choices"]
 
 
@@ -60,7 +62,9 @@ def _validations(ws) -> dict[str, object]:
     return found
 
 
-def test_dropdowns_for_choices_and_units_dates_validated(template: Path, definition: Definition) -> None:
+def test_dropdowns_for_choices_and_units_dates_validated(
+    template: Path, definition: Definition
+) -> None:
     book = openpyxl.load_workbook(template)
     for sheet in definition.tables:
         rules = _validations(book[sheet.name])
@@ -72,7 +76,10 @@ def test_dropdowns_for_choices_and_units_dates_validated(template: Path, definit
                 assert dv.type == "list"
                 assert dv.formula1.strip('"').split(",") == list(column.choices)
             elif column.type == "unit":
-                assert (dv.type, dv.formula1) == ("list", UNIT_LIST_NAME), (sheet.name, column.header)
+                assert (dv.type, dv.formula1) == ("list", UNIT_LIST_NAME), (
+                    sheet.name,
+                    column.header,
+                )
             elif column.type == "date":
                 assert dv.type == "date"
 

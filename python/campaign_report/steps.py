@@ -69,15 +69,23 @@ def run_demo(outdir: Path, progress: Progress = _quiet) -> dict[str, Path]:
 
 
 def sibling(path: Path, tag: str, suffix: str) -> Path:
-    """台账.xlsx -> 台账.校验.xlsx: outputs go beside the input, never over it."""
+    """台账.xlsx -> 台账.校验.xlsx: outputs go beside the input, never over it.
+
+    Run on the tool's own copy (台账.校验.xlsx) it numbers the next one 台账.校验-2.xlsx.
+    """
     path = Path(path)
-    stem = path.stem
-    for known in (".校验", ".汇总"):
-        stem = stem.removesuffix(known)
-    return path.with_name(f"{stem}.{tag}{suffix}")
+    stem = path.stem.removesuffix(f".{tag}")
+    candidate = path.with_name(f"{stem}.{tag}{suffix}")
+    number = 2
+    while candidate.resolve() == path.resolve():
+        candidate = path.with_name(f"{stem}.{tag}-{number}{suffix}")
+        number += 1
+    return candidate
 
 
-def check_file(path: Path, out: Path | None = None, write: bool = True) -> tuple[ValidationResult, Path | None]:
+def check_file(
+    path: Path, out: Path | None = None, write: bool = True
+) -> tuple[ValidationResult, Path | None]:
     """校验: validate ``path``; with ``write`` save a marked copy (default 台账.校验.xlsx)."""
     book = open_book(path)
     result = validate(book)
