@@ -230,6 +230,15 @@ def test_title_is_centred_with_a_blank_line_after(word) -> None:
     assert fmt.space_after.twips == 579
 
 
+def test_title_line_breaks_are_kept_in_the_page_but_not_in_the_properties(tmp_path: Path) -> None:
+    # The standard wants a long title broken where the words allow; the author chooses.
+    word = save_and_open(tmp_path, make_document(title="关于开展大讨论活动\n的工作总结"))
+    title = word.paragraphs[0]
+    assert len(title._p.findall(f".//{qn('w:br')}")) == 1
+    assert title.text == "关于开展大讨论活动\n的工作总结"
+    assert word.core_properties.title == "关于开展大讨论活动的工作总结"
+
+
 def test_addressee_has_no_indent_and_one_full_width_colon(tmp_path: Path) -> None:
     word = save_and_open(tmp_path, make_document(addressee="各科室:"))
     addressee = texts(word)[1]
@@ -303,7 +312,8 @@ def test_table_header_repeats_is_bold_and_cells_are_centred(word) -> None:
     table = word.tables[0]
     header = table.rows[0]
     assert header._tr.trPr.find(qn("w:tblHeader")) is not None
-    assert table.rows[1]._tr.trPr is None or table.rows[1]._tr.trPr.find(qn("w:tblHeader")) is None
+    assert all(row._tr.trPr.find(qn("w:tblHeader")) is None for row in table.rows[1:])
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
     assert {cell.paragraphs[0].style.name for cell in header.cells} == {docx_writer.TABLE_HEADER}
     assert word.styles[docx_writer.TABLE_HEADER].font.bold is True
     for row in table.rows:

@@ -118,7 +118,9 @@ def _duration(start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
     if not (start and end):
         return {"days": None, "months": None}
     days = (end - start).days + 1
-    months = round(days / 30.4) if days >= 27 and abs(days - 30.4 * round(days / 30.4)) <= 3 else None
+    months = (
+        round(days / 30.4) if days >= 27 and abs(days - 30.4 * round(days / 30.4)) <= 3 else None
+    )
     return {"days": days, "months": months}
 
 
@@ -128,7 +130,10 @@ def _duration(start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
 def _leading_group(book: CampaignBook) -> dict[str, Any]:
     data = book.frame("leading_group")
     units = book.frame("units")
-    roles = {role: data[data["role"] == role] for role in ("组长", "副组长", "成员", "实施", "督查", "协调")}
+    roles = {
+        role: data[data["role"] == role]
+        for role in ("组长", "副组长", "成员", "实施", "督查", "协调")
+    }
     non_leadership = units[units["kind"] != "局领导"] if not units.empty else units
     members = roles["成员"]
     staff = book.frame("staff")
@@ -155,8 +160,19 @@ def _activities(book: CampaignBook) -> dict[str, Any]:
     for _, row in data.iterrows():
         if not isinstance(row["kind"], str):
             continue
-        record = {k: _plain(row[k]) for k in ("title", "unit", "group", "place", "leader", "participants",
-                                                "daily_staff", "content")}
+        record = {
+            k: _plain(row[k])
+            for k in (
+                "title",
+                "unit",
+                "group",
+                "place",
+                "leader",
+                "participants",
+                "daily_staff",
+                "content",
+            )
+        }
         record["span"] = _span(row)
         record["places"] = _split_list(row["place"])
         by_kind.setdefault(row["kind"], []).append(record)
@@ -175,11 +191,16 @@ def _feedback(book: CampaignBook) -> dict[str, Any]:
     channel_order = book.definition.sheet("feedback").column("channel").choices
     topics = []
     if not data.empty:
-        keyed = data.assign(_key=data["topic"].map(lambda t: nm.name_key(t) if isinstance(t, str) else None))
+        keyed = data.assign(
+            _key=data["topic"].map(lambda t: nm.name_key(t) if isinstance(t, str) else None)
+        )
         keyed = keyed[keyed["_key"].notna()]
         counts = keyed.groupby("_key", sort=False).agg(
-            topic=("topic", "first"), count=("topic", "size"), first_row=("_row", "min"),
-            owners=("owner", lambda s: _distinct(s)), units=("owner_unit", lambda s: _distinct(s)),
+            topic=("topic", "first"),
+            count=("topic", "size"),
+            first_row=("_row", "min"),
+            owners=("owner", lambda s: _distinct(s)),
+            units=("owner_unit", lambda s: _distinct(s)),
             measures=("measure", lambda s: _distinct(s)),
             done=("status", lambda s: int((s == "已整改").sum())),
         )
@@ -189,8 +210,12 @@ def _feedback(book: CampaignBook) -> dict[str, Any]:
     return {
         "count": len(data),
         "channels": _in_order(data["channel"].dropna(), channel_order),
-        "questionnaires_out": int(questionnaires["handed_out"].sum()) if not questionnaires.empty else 0,
-        "questionnaires_back": int(questionnaires["returned"].sum()) if not questionnaires.empty else 0,
+        "questionnaires_out": int(questionnaires["handed_out"].sum())
+        if not questionnaires.empty
+        else 0,
+        "questionnaires_back": int(questionnaires["returned"].sum())
+        if not questionnaires.empty
+        else 0,
         "topics": topics,
         "with_measure": int(data["measure"].notna().sum()) if not data.empty else 0,
         "with_owner": with_owner,
@@ -209,16 +234,23 @@ def _essays(book: CampaignBook) -> dict[str, Any]:
         "authors": len(_distinct(data["author"])) if not data.empty else 0,
         "all_middle_or_above": not data.empty and bool(data["rank"].isin(MIDDLE_RANKS).all()),
         "everyone": not data.empty and len(_distinct(data["author"])) >= _middle_staff(book),
-        "average_length": int(round(float(lengths.mean()) / rounding) * rounding) if len(lengths) else 0,
+        "average_length": int(round(float(lengths.mean()) / rounding) * rounding)
+        if len(lengths)
+        else 0,
         "submitted": len(submitted),
-        "submitted_all_senior": len(submitted) > 0 and bool(submitted["rank"].isin(SENIOR_RANKS).all()),
+        "submitted_all_senior": len(submitted) > 0
+        and bool(submitted["rank"].isin(SENIOR_RANKS).all()),
         "recipient": book.settings.get("essay_recipient"),
     }
 
 
 def _middle_staff(book: CampaignBook) -> int:
     staff = book.frame("staff")
-    return len(_distinct(staff.loc[staff["rank"].isin(MIDDLE_RANKS), "name"])) if not staff.empty else 0
+    return (
+        len(_distinct(staff.loc[staff["rank"].isin(MIDDLE_RANKS), "name"]))
+        if not staff.empty
+        else 0
+    )
 
 
 def _visits(book: CampaignBook) -> dict[str, Any]:
@@ -226,7 +258,9 @@ def _visits(book: CampaignBook) -> dict[str, Any]:
     enterprise = data[data["target_kind"] == "企业"] if not data.empty else data
     visitors = _distinct(name for names in enterprise["visitors"].dropna() for name in names)
     dates = [d for d in map(_date, enterprise["date"]) if d] if not enterprise.empty else []
-    help_counts = enterprise["help_with"].value_counts() if not enterprise.empty else pd.Series(dtype=int)
+    help_counts = (
+        enterprise["help_with"].value_counts() if not enterprise.empty else pd.Series(dtype=int)
+    )
     return {
         "rows": len(enterprise),
         "visitors": len(visitors),
@@ -345,6 +379,9 @@ def _category_tables(book: CampaignBook) -> dict[str, pd.DataFrame]:
         data = book.frame(sheet)
         counts = data[key].value_counts() if not data.empty else pd.Series(dtype=int)
         tables[title] = pd.DataFrame(
-            {column.header: list(column.choices), "数量": [int(counts.get(c, 0)) for c in column.choices]}
+            {
+                column.header: list(column.choices),
+                "数量": [int(counts.get(c, 0)) for c in column.choices],
+            }
         )
     return tables

@@ -98,8 +98,11 @@ def _report(args: argparse.Namespace) -> int:
     from .steps import report_file
 
     written = report_file(
-        Path(args.book), args.out and Path(args.out), args.template and Path(args.template),
-        markdown=args.markdown, force=args.force,
+        Path(args.book),
+        args.out and Path(args.out),
+        args.template and Path(args.template),
+        markdown=args.markdown,
+        force=args.force,
     )
     for label, path in written.items():
         print(f"{label}：{path}")

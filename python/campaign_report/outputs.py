@@ -54,7 +54,8 @@ def cell_marks(result: ValidationResult) -> list[CellMark]:
 def issue_rows(result: ValidationResult) -> list[tuple[Any, ...]]:
     """The 校验结果 table's rows, most severe first (the headers are :data:`ISSUE_HEADERS`)."""
     return [
-        (i.severity, i.sheet, i.cell, i.header, i.value, i.message, i.unit, i.rule) for i in result.issues
+        (i.severity, i.sheet, i.cell, i.header, i.value, i.message, i.unit, i.rule)
+        for i in result.issues
     ]
 
 

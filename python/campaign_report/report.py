@@ -55,7 +55,9 @@ def render_body(summary: Summary, template: Path | None = None) -> str:
     try:
         return env.from_string(source).render(_context(summary))
     except jinja2.TemplateSyntaxError as error:
-        raise TemplateError(f"报告模板“{path.name}”第{error.lineno}行有语法错误：{error.message}") from error
+        raise TemplateError(
+            f"报告模板“{path.name}”第{error.lineno}行有语法错误：{error.message}"
+        ) from error
     except jinja2.TemplateError as error:
         line = _template_line(error)
         where = f"第{line}行" if line else ""
@@ -76,7 +78,10 @@ def _template_line(error: Exception) -> int | None:
 def _environment(summary: Summary) -> SandboxedEnvironment:
     settings = summary.facts["settings"]
     env = SandboxedEnvironment(
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
     step = int(settings.get("round_to") or 10)
     env.filters.update(
@@ -185,7 +190,7 @@ def to_markdown(document: Document) -> str:
             lines += ["| " + " | ".join(block.header) + " |", "|" + "---|" * len(block.header)]
             lines += ["| " + " | ".join(row) + " |" for row in block.rows]
             lines.append("")
-    lines += [f"<p align=\"right\">{document.date_line}</p>", "", "---", ""]
+    lines += [f'<p align="right">{document.date_line}</p>', "", "---", ""]
     if document.keywords:
         lines += [f"**主题词**：{document.keywords}", ""]
     if document.copy_to:

@@ -57,7 +57,7 @@ def _write(
     if macros:
         from ..excel_build import add_control_sheet
 
-        add_control_sheet(book, definition.settings.column("campaign_name").header)
+        add_control_sheet(book, f"{settings.get('campaign_name') or '活动'}台账")
     _write_instructions(book, styles, definition)
     for sheet in definition.sheets:
         if sheet.is_settings:

@@ -70,7 +70,9 @@ def write_checked_copy(source: Path, out: Path, result: ValidationResult) -> Pat
 
 def clear_marks(book: Workbook) -> None:
     """Undo the previous run's marks (and only those): our notes and the fills we set with them."""
-    ours = {f"00{c}" for c in outputs.COLOURS.values()} | {f"FF{c}" for c in outputs.COLOURS.values()}
+    ours = {f"00{c}" for c in outputs.COLOURS.values()} | {
+        f"FF{c}" for c in outputs.COLOURS.values()
+    }
     for sheet in book.worksheets:
         if sheet.title in outputs.TOOL_SHEETS:
             continue
@@ -94,15 +96,21 @@ def _write_issues_sheet(book: Workbook, result: ValidationResult) -> None:
     sheet["A1"] = result.summary_line()
     sheet["A1"].font = TITLE_FONT
     rows = outputs.issue_rows(result)
-    _write_table(sheet, 3, 1, outputs.ISSUE_HEADERS, rows, "T_issues", widths=(8, 10, 8, 14, 18, 60, 14, 18))
+    _write_table(
+        sheet, 3, 1, outputs.ISSUE_HEADERS, rows, "T_issues", widths=(8, 10, 8, 14, 18, 60, 14, 18)
+    )
     for offset, issue in enumerate(result.issues, start=4):
         if issue.cell and issue.sheet in book.sheetnames:
             link = sheet.cell(offset, 3)
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=outputs.link_target(issue.sheet, issue.cell))
+            link.hyperlink = Hyperlink(
+                ref=link.coordinate, location=outputs.link_target(issue.sheet, issue.cell)
+            )
             link.font = Font(color="0563C1", underline="single")
     units = outputs.unit_count_rows(result)
     if units:
-        _write_table(sheet, 3, 10, outputs.UNIT_COUNT_HEADERS, units, "T_issue_units", widths=(16, 6, 6))
+        _write_table(
+            sheet, 3, 10, outputs.UNIT_COUNT_HEADERS, units, "T_issue_units", widths=(16, 6, 6)
+        )
     sheet.freeze_panes = "A4"
 
 
@@ -143,8 +151,10 @@ def _add_unit_chart(sheet: Worksheet, header_row: int, units: int, headers: Sequ
     categories = Reference(sheet, min_col=1, min_row=header_row + 1, max_row=header_row + units)
     for title in ("走访（次）", "金点子（条）"):
         col = headers.index(title) + 1
-        chart.add_data(Reference(sheet, min_col=col, min_row=header_row, max_row=header_row + units),
-                       titles_from_data=True)
+        chart.add_data(
+            Reference(sheet, min_col=col, min_row=header_row, max_row=header_row + units),
+            titles_from_data=True,
+        )
     chart.set_categories(categories)
     chart.y_axis.title = "数量"
     chart.y_axis.delete = False
