@@ -1,0 +1,650 @@
+"""Write a :class:`Document` as a .docx laid out after GB/T 9704-2012 (党政机关公文格式).
+
+All formatting lives in named styles in styles.xml, so that the office can still adjust the
+document in Word; runs carry no direct formatting except the 主题词 label (a character style).
+The official Chinese fonts are named as East Asian fonts (``w:rFonts w:eastAsia``) because
+python-docx's ``font.name`` only writes the Latin slots and Word would fall back to the theme.
+
+Simplification: the 版记 (closing block) follows the date line in the flow instead of being
+pushed to the foot of the last even page, which the standard asks for but a flowing document
+cannot guarantee without knowing where its pages end. Its paragraphs keep together, so it never
+splits across pages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import docx
+from docx.document import Document as WordDocument
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.shared import Pt, Twips
+from docx.styles.style import BaseStyle, ParagraphStyle
+from docx.table import Table as WordTable
+from docx.text.paragraph import Paragraph as WordParagraph
+
+from campaign_report.document import Document, Heading, Paragraph, Table
+
+# --- Page and grid (twips: 1/20 pt, 1 mm = 1440 / 25.4 ≈ 56.69 twips) -------------------------
+
+PAGE_WIDTH = 11906  # A4 210 mm as Word writes it
+PAGE_HEIGHT = 16838  # A4 297 mm
+MARGIN_TOP = 2098  # 37 mm
+MARGIN_BOTTOM = 1984  # 35 mm
+# 28 mm is 1587.4 twips; 1588 makes the type area exactly 8844 twips = 156.0 mm wide.
+MARGIN_LEFT = 1588
+MARGIN_RIGHT = 1474  # 26 mm
+TYPE_WIDTH = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT  # 8844 twips = 156 mm
+TYPE_HEIGHT = PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM  # 12756 twips = 225 mm
+
+LINES_PER_PAGE = 22
+CHARS_PER_LINE = 28
+# 12756 / 22 = 579.8; rounding down keeps 22 lines inside the type area (22 × 579 = 12738).
+LINE_PITCH = TYPE_HEIGHT // LINES_PER_PAGE  # 579 twips ≈ 28.95 pt
+
+BODY_PT = 16  # 3号
+TITLE_PT = 22  # 2号
+SMALL_PT = 14  # 4号: page numbers, 版记, tables
+
+
+def _char_space() -> int:
+    """``w:docGrid/@w:charSpace`` for 28 characters of 3号 a line.
+
+    ECMA-376 §17.6.5: charSpace = (grid pitch − Normal font size) × 4096, in points. The pitch
+    is 8844 / 20 / 28 = 15.793 pt, i.e. 0.207 pt less than the 16 pt Normal size: −848.46.
+    Word fits floor(type width / pitch) characters, so round towards the narrower pitch
+    (−849 → 28 × 15.7927 = 442.196 pt ≤ 442.2 pt); −848 would leave room for only 27.
+    """
+    pitch_pt = TYPE_WIDTH / 20 / CHARS_PER_LINE
+    return math.floor((pitch_pt - BODY_PT) * 4096)
+
+
+CHAR_SPACE = _char_space()  # -849
+BODY_TRACKING = -10  # twips = −0.5 pt character spacing; see _setup_normal
+
+# The standard puts the page number's em dashes 7 mm below the type area, i.e. 35 − 7 = 28 mm
+# above the bottom edge. Word's footer distance measures to the bottom of the footer line; the
+# number line is exactly 14 pt (4.94 mm) high and the dash sits at about its middle, so the
+# footer distance is 28 mm − 2.47 mm ≈ 25.5 mm.
+FOOTER_DISTANCE = round((28 - SMALL_PT / 2 * 25.4 / 72) * 1440 / 25.4)  # 1447 twips
+HEADER_DISTANCE = 851  # 15 mm; there is no header, Word only needs a value inside the margin
+
+# 版记 rules: w:sz is in eighths of a point. 0.35 mm = 0.99 pt → 8 (1 pt); 0.25 mm = 0.71 pt →
+# 5.7, and Word offers ¾ pt (6) as the nearest line width.
+THICK_RULE = 8
+THIN_RULE = 6
+
+# --- Fonts ----------------------------------------------------------------------------------
+
+FANGSONG = "仿宋_GB2312"
+HEITI = "黑体"
+KAITI = "楷体_GB2312"
+XIAOBIAOSONG = "方正小标宋简体"
+SONGTI = "宋体"
+LATIN = "Times New Roman"
+
+# --- Style names (Word shows these; the ids drop the spaces) --------------------------------
+
+BODY = "GB Body"
+TITLE = "GB Title"
+ADDRESSEE = "GB Addressee"
+HEADING_1 = "GB Heading 1"
+HEADING_2 = "GB Heading 2"
+CLOSING = "GB Closing"
+TABLE_TEXT = "GB Table Text"
+TABLE_HEADER = "GB Table Header"
+KEYWORDS = "GB Keywords"
+KEYWORDS_LABEL = "GB Keywords Label"
+COPY_TO = "GB Copy To"
+IMPRINT = "GB Imprint"
+RULE_THICK = "GB Rule Thick"
+RULE_THIN = "GB Rule Thin"
+PAGE_NUMBER = "GB Page Number"
+PAGE_NUMBER_ODD = "GB Page Number Odd"
+PAGE_NUMBER_EVEN = "GB Page Number Even"
+
+COPY_TO_LABEL = "抄送："
+KEYWORDS_TEXT_LABEL = "主题词："
+
+# Levels three and four are 3号 仿宋 like the body (the note on GB/T 9704), so anything below
+# level two is written as a body paragraph rather than rejected.
+_HEADING_STYLES = {1: HEADING_1, 2: HEADING_2}
+
+# Characters XML 1.0 cannot carry at all (C0 controls other than tab, LF, CR). Text pasted into
+# workbook cells occasionally contains them; lxml would refuse the whole document.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+# Schema order of w:pPr children, for the ones python-docx has no accessor for.
+_PPR_ORDER = (
+    "w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl",
+    "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens",
+    "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE",
+    "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection",
+    "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr",
+    "w:sectPr", "w:pPrChange",
+)  # fmt: skip
+_RPR_AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
+_RPR_AFTER_SPACING = (
+    "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr",
+    "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", *_RPR_AFTER_LANG,
+)  # fmt: skip
+
+
+def write_docx(document: Document, path: Path) -> Path:
+    """Write ``document`` to ``path`` as a GB/T 9704-2012 .docx and return ``path``.
+
+    The file is written to a temporary name in the same folder and moved into place, so a
+    reader (or a crash) never sees half a file and an existing file is replaced whole.
+    """
+    path = Path(path)
+    word = _build(document)
+    _save_atomically(word, path)
+    return path
+
+
+# --- Building ---------------------------------------------------------------------------------
+
+
+def _build(document: Document) -> WordDocument:
+    word = docx.Document()
+    _setup_page(word)
+    _setup_styles(word)
+    _setup_footers(word)
+    _setup_properties(word, document)
+
+    _add_paragraph(word, document.title, TITLE)
+    if document.addressee.strip():
+        addressee = document.addressee.strip().rstrip(":：")
+        _add_paragraph(word, f"{addressee}：", ADDRESSEE)
+    _add_blocks(word, document.blocks)
+    _add_closing(word, document)
+    _add_imprint(word, document)
+    return word
+
+
+def _add_paragraph(word: WordDocument, text: str, style: str) -> WordParagraph:
+    # python-docx escapes the text and turns \n into w:br and \t into w:tab.
+    return word.add_paragraph(_clean(text), style=style)
+
+
+def _clean(text: str) -> str:
+    return _XML_INVALID.sub("", text)
+
+
+def _add_blocks(word: WordDocument, blocks: Sequence[Heading | Paragraph | Table]) -> None:
+    previous: Heading | Paragraph | Table | None = None
+    for block in blocks:
+        if isinstance(block, Heading):
+            _add_paragraph(word, block.text, _HEADING_STYLES.get(block.level, BODY))
+        elif isinstance(block, Paragraph):
+            _add_paragraph(word, block.text, BODY)
+        elif isinstance(block, Table):
+            if isinstance(previous, Table):
+                # Two tables with nothing between them merge into one in Word.
+                word.add_paragraph(style=BODY)
+            _add_table(word, block)
+        else:
+            raise TypeError(f"unknown block: {block!r}")
+        previous = block
+
+
+def _add_closing(word: WordDocument, document: Document) -> None:
+    """Signature (optional) and date line, right-aligned, after one blank line.
+
+    They keep together with the 版记 but not with the body: keep-with-next on a long body
+    paragraph makes LibreOffice move all of it. So on an unlucky page break they can open a
+    page without body text, which the standard (7.3.5) asks the office to fix by hand by
+    adjusting line or character spacing.
+    """
+    signature, date_line = document.signature.strip(), document.date_line.strip()
+    if not (signature or date_line):
+        return
+    word.add_paragraph(style=CLOSING)  # the blank line, kept with what follows
+    if signature:
+        indents = _closing_indents(signature, date_line)
+        _indent(_add_paragraph(word, signature, CLOSING)._p, BODY_PT, right=indents[0])
+    if date_line:
+        paragraph = _add_paragraph(word, date_line, CLOSING)
+        if signature:
+            _indent(paragraph._p, BODY_PT, right=indents[1])
+
+
+def _closing_indents(signature: str, date_line: str) -> tuple[float, float]:
+    """Right indents, in characters, of the signature and the date line (7.3.5.3).
+
+    Unsealed documents set the signature two characters in from the right and start the date
+    two characters right of the signature's first character; a date too long for that moves
+    in to two characters from the right and pushes the signature left. The widths count
+    Times New Roman digits as half a character, which they are.
+    """
+    signature_width, date_width = _display_width(signature), _display_width(date_line)
+    date_indent = max(signature_width - date_width, 2)
+    return date_indent + date_width + 2 - signature_width, date_indent
+
+
+# --- Tables -----------------------------------------------------------------------------------
+
+
+def _add_table(word: WordDocument, block: Table) -> WordTable:
+    columns = max(len(block.header), *(len(row) for row in block.rows), 1)
+    rows = [_pad(block.header, columns), *(_pad(row, columns) for row in block.rows)]
+    table = word.add_table(rows=len(rows), cols=columns)
+    table.style = word.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _set_table_width(table, TYPE_WIDTH)
+    widths = _column_widths(rows)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Twips(width)
+    for index, (row, values) in enumerate(zip(table.rows, rows, strict=True)):
+        style = TABLE_HEADER if index == 0 else TABLE_TEXT
+        for cell, value, width in zip(row.cells, values, widths, strict=True):
+            cell.width = Twips(width)
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            paragraph = cell.paragraphs[0]
+            paragraph.style = word.styles[style]
+            paragraph.add_run(_clean(value))
+    for row in table.rows:
+        # A row split over two pages is easily misread; whole rows move instead.
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    table.rows[0]._tr.trPr.append(OxmlElement("w:tblHeader"))  # after cantSplit, as schema says
+    return table
+
+
+def _pad(values: Sequence[str], columns: int) -> tuple[str, ...]:
+    return (*values, *([""] * (columns - len(values))))
+
+
+def _column_widths(rows: Sequence[Sequence[str]]) -> list[int]:
+    """Share the type width by each column's longest cell, within 2..14 characters.
+
+    The bounds keep a long description from squeezing short numeric columns into wrapping;
+    the extra character pays for the cell margins (2 × 108 twips ≈ 0.8 character of 4号).
+    """
+    weights = [
+        min(max(max(_display_width(row[col]) for row in rows), 2), 14) + 1
+        for col in range(len(rows[0]))
+    ]
+    widths = [TYPE_WIDTH * weight // sum(weights) for weight in weights]
+    widths[-1] += TYPE_WIDTH - sum(widths)  # rounding remainder, so the table spans exactly
+    return widths
+
+
+def _display_width(text: str) -> float:
+    """Width in full-width characters: ASCII counts half."""
+    return sum(0.5 if ord(char) < 128 else 1.0 for char in text)
+
+
+def _set_table_width(table: WordTable, twips: int) -> None:
+    width = table._tbl.tblPr.find(qn("w:tblW"))
+    if width is None:
+        width = OxmlElement("w:tblW")
+        table._tbl.tblPr.append(width)
+    width.set(qn("w:type"), "dxa")
+    width.set(qn("w:w"), str(twips))
+
+
+# --- 版记 ---------------------------------------------------------------------------------------
+
+
+def _add_imprint(word: WordDocument, document: Document) -> None:
+    """The 版记: optional 主题词, optional 抄送, then 印发机关 and 印发日期.
+
+    The rules are bottom borders of thin empty paragraphs between the elements. Borders on the
+    elements themselves would follow their indents (抄送 is indented a character and wraps under
+    the first body), while the rules must span the whole type area.
+    """
+    elements: list[Callable[[], object]] = []
+    if document.keywords.strip():
+        elements.append(lambda: _add_keywords(word, document.keywords.strip()))
+    bodies = [body.strip() for body in document.copy_to if body.strip()]
+    if bodies:
+        text = f"{COPY_TO_LABEL}{'，'.join(bodies)}。"
+        elements.append(lambda: _add_paragraph(word, text, COPY_TO))
+    issued = [document.issuer.strip(), _issued_on(document.issue_date)]
+    if any(issued):
+        elements.append(lambda: _add_paragraph(word, "\t".join(issued), IMPRINT))
+    if not elements:
+        return
+    word.add_paragraph(style=RULE_THICK)
+    for index, add_element in enumerate(elements):
+        if index:
+            word.add_paragraph(style=RULE_THIN)
+        add_element()
+    word.add_paragraph(style=RULE_THICK)
+
+
+def _issued_on(issue_date: str) -> str:
+    return f"{issue_date.strip()}印发" if issue_date.strip() else ""
+
+
+def _add_keywords(word: WordDocument, keywords: str) -> None:
+    paragraph = word.add_paragraph(style=KEYWORDS)
+    paragraph.add_run(KEYWORDS_TEXT_LABEL, style=KEYWORDS_LABEL)
+    paragraph.add_run(_clean(keywords))
+
+
+# --- Page setup, footers, properties ----------------------------------------------------------
+
+
+def _setup_page(word: WordDocument) -> None:
+    section = word.sections[0]
+    section.page_width = Twips(PAGE_WIDTH)
+    section.page_height = Twips(PAGE_HEIGHT)
+    section.top_margin = Twips(MARGIN_TOP)
+    section.bottom_margin = Twips(MARGIN_BOTTOM)
+    section.left_margin = Twips(MARGIN_LEFT)
+    section.right_margin = Twips(MARGIN_RIGHT)
+    section.gutter = Twips(0)
+    section.header_distance = Twips(HEADER_DISTANCE)
+    section.footer_distance = Twips(FOOTER_DISTANCE)
+    sect_pr = section._sectPr
+    grid = sect_pr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        sect_pr.append(grid)  # the last child python-docx's template needs
+    grid.set(qn("w:type"), "linesAndChars")
+    grid.set(qn("w:linePitch"), str(LINE_PITCH))
+    grid.set(qn("w:charSpace"), str(CHAR_SPACE))
+
+
+def _setup_footers(word: WordDocument) -> None:
+    """Page numbers `— 1 —`: odd pages on the right, even pages on the left."""
+    word.settings.odd_and_even_pages_header_footer = True
+    section = word.sections[0]
+    for footer, style in (
+        (section.footer, PAGE_NUMBER_ODD),
+        (section.even_page_footer, PAGE_NUMBER_EVEN),
+    ):
+        paragraph = footer.paragraphs[0]
+        paragraph.style = word.styles[style]
+        paragraph.add_run("— ")
+        _add_field(paragraph, "PAGE", placeholder="1")
+        paragraph.add_run(" —")
+
+
+def _add_field(paragraph: WordParagraph, instruction: str, placeholder: str) -> None:
+    """A complex field (begin, instruction, separate, cached result, end)."""
+    for kind, text in (("begin", None), (None, f" {instruction} "), ("separate", None)):
+        run = paragraph.add_run()
+        if kind:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run._r.append(char)
+        else:
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._r.append(instr)
+    paragraph.add_run(placeholder)
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    paragraph.add_run()._r.append(end)
+
+
+def _setup_properties(word: WordDocument, document: Document) -> None:
+    props = word.core_properties
+    props.title = _clean("".join(document.title.splitlines()))  # without its line breaks
+    props.language = "zh-CN"
+    props.author = _clean(document.issuer)
+    props.last_modified_by = _clean(document.issuer)
+    props.keywords = _clean(document.keywords)
+    props.comments = ""  # the template says "generated by python-docx"
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    props.created = now
+    props.modified = now
+    props.revision = 1
+    # The template's theme fonts resolve East Asian text as Japanese; name Chinese instead.
+    theme_lang = word.settings.element.find(qn("w:themeFontLang"))
+    if theme_lang is not None:
+        theme_lang.set(qn("w:eastAsia"), "zh-CN")
+    # The template carries a preview image of another document; Explorer would show it.
+    rels = word.part.package.rels
+    for r_id in [r_id for r_id, rel in rels.items() if rel.reltype == RT.THUMBNAIL]:
+        del rels[r_id]
+
+
+# --- Styles -----------------------------------------------------------------------------------
+
+
+def _setup_styles(word: WordDocument) -> None:
+    _setup_defaults(word)
+    _setup_normal(word)
+    body = _paragraph_style(word, BODY, base="Normal")
+    _indent(body.element, BODY_PT, first_line=2)
+
+    title = _paragraph_style(word, TITLE, base="Normal", east_asia=XIAOBIAOSONG, size=TITLE_PT)
+    title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.space_after = Twips(LINE_PITCH)  # one blank line
+    title.paragraph_format.keep_with_next = True
+    _paragraph_style(word, ADDRESSEE, base="Normal")
+
+    heading_1 = _paragraph_style(word, HEADING_1, base=BODY, east_asia=HEITI)
+    heading_2 = _paragraph_style(word, HEADING_2, base=BODY, east_asia=KAITI)
+    for level, heading in enumerate((heading_1, heading_2)):
+        heading.font.bold = False
+        heading.paragraph_format.keep_with_next = True
+        heading.element.get_or_add_pPr().get_or_add_outlineLvl().val = level  # navigation pane
+
+    # Four characters in from the right: where a date line stands on its own (sealed
+    # documents); with a signature the paragraphs get their own indents (_closing_indents).
+    closing = _paragraph_style(word, CLOSING, base="Normal")
+    closing.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    closing.paragraph_format.keep_with_next = True
+    _indent(closing.element, BODY_PT, right=4)
+
+    _setup_table_styles(word)
+    _setup_imprint_styles(word)
+    _setup_page_number_styles(word)
+
+
+def _setup_defaults(word: WordDocument) -> None:
+    """docDefaults: what any unstyled text (and Word's own styles) falls back to."""
+    defaults = word.styles.element.find(qn("w:docDefaults"))
+    r_pr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _set_fonts(r_pr, FANGSONG)
+    r_pr.get_or_add_sz().val = Pt(BODY_PT)
+    _set_lang(r_pr)
+    spacing = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr")).find(qn("w:spacing"))
+    if spacing is not None:  # the template's 10 pt after each paragraph
+        spacing.set(qn("w:after"), "0")
+
+
+def _setup_normal(word: WordDocument) -> None:
+    normal = word.styles["Normal"]
+    _set_fonts(normal.element.get_or_add_rPr(), FANGSONG)
+    _set_lang(normal.element.get_or_add_rPr())
+    normal.font.size = Pt(BODY_PT)
+    fmt = normal.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Twips(LINE_PITCH)  # 28.95 pt: 22 lines in 225 mm
+    fmt.space_before = Twips(0)
+    fmt.space_after = Twips(0)
+    # Widow control would pull lines to the next page and leave pages short of 22 lines.
+    fmt.widow_control = False
+    # 28 characters a line without relying on the character grid: LibreOffice (7.4) does not
+    # compress characters to a grid pitch smaller than the font size (15.79 pt < 16 pt); it
+    # gives each character two cells, about 16 to a line. So the text stays off the grid and
+    # is tracked instead: (16 − 0.5) × 28 = 434 pt fits the 442.2 pt line, 29 × 15.5 = 449.5 pt
+    # does not. By the arithmetic anything from −0.21 to −0.75 pt gives 28; LibreOffice needed
+    # −0.4 pt or more in a trial, so −0.5 pt sits inside both. The line pitch is unaffected
+    # (exact spacing), and the declared grid still shows 28 × 22 in Word's Page Setup.
+    _off_grid(normal)
+    _set_tracking(normal.element.get_or_add_rPr(), BODY_TRACKING)
+
+
+def _setup_table_styles(word: WordDocument) -> None:
+    text = _paragraph_style(word, TABLE_TEXT, base="Normal", size=SMALL_PT)
+    text.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    text.paragraph_format.line_spacing = Pt(22)  # exact, from Normal; rows need no grid
+    header = _paragraph_style(word, TABLE_HEADER, base=TABLE_TEXT)
+    header.font.bold = True
+
+
+def _setup_imprint_styles(word: WordDocument) -> None:
+    keywords = _paragraph_style(word, KEYWORDS, base="Normal", east_asia=XIAOBIAOSONG)
+    keywords.paragraph_format.keep_with_next = True
+    label = word.styles.add_style(KEYWORDS_LABEL, WD_STYLE_TYPE.CHARACTER)
+    _set_fonts(label.element.get_or_add_rPr(), HEITI)
+
+    # 抄送 is indented one character and wraps under the first body, after “抄送：”.
+    copy_to = _paragraph_style(word, COPY_TO, base="Normal", size=SMALL_PT)
+    copy_to.paragraph_format.keep_with_next = True
+    _indent(
+        copy_to.element, SMALL_PT, left=1 + len(COPY_TO_LABEL), hanging=len(COPY_TO_LABEL), right=1
+    )
+
+    # 印发机关 one character in from the left, 印发日期 one character in from the right.
+    imprint = _paragraph_style(word, IMPRINT, base="Normal", size=SMALL_PT)
+    imprint.paragraph_format.keep_with_next = True
+    _indent(imprint.element, SMALL_PT, first_line=1)
+    imprint.paragraph_format.tab_stops.add_tab_stop(
+        Twips(TYPE_WIDTH - SMALL_PT * 20), WD_TAB_ALIGNMENT.RIGHT
+    )
+
+    for name, size in ((RULE_THICK, THICK_RULE), (RULE_THIN, THIN_RULE)):
+        rule = _paragraph_style(word, name, base="Normal", size=1)
+        rule.paragraph_format.line_spacing = Pt(1)  # exact, from Normal: just the line
+        rule.paragraph_format.keep_with_next = True
+        _bottom_border(rule, size)
+
+
+def _setup_page_number_styles(word: WordDocument) -> None:
+    number = _paragraph_style(word, PAGE_NUMBER, base="Normal", east_asia=SONGTI, size=SMALL_PT)
+    _set_fonts(number.element.get_or_add_rPr(), SONGTI, latin=SONGTI)  # 半角宋体 digits
+    number.paragraph_format.line_spacing = Pt(SMALL_PT)  # exact; FOOTER_DISTANCE relies on it
+    _set_tracking(number.element.get_or_add_rPr(), 0)  # “— 1 —” at its natural width
+    odd = _paragraph_style(word, PAGE_NUMBER_ODD, base=PAGE_NUMBER)
+    odd.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _indent(odd.element, SMALL_PT, right=1)
+    even = _paragraph_style(word, PAGE_NUMBER_EVEN, base=PAGE_NUMBER)
+    even.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    _indent(even.element, SMALL_PT, left=1)
+
+
+def _paragraph_style(
+    word: WordDocument,
+    name: str,
+    *,
+    base: str,
+    east_asia: str | None = None,
+    size: float | None = None,
+) -> ParagraphStyle:
+    style = word.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = word.styles[base]
+    style.quick_style = True
+    if east_asia:
+        _set_fonts(style.element.get_or_add_rPr(), east_asia)
+    if size:
+        style.font.size = Pt(size)
+    return style
+
+
+def _set_fonts(r_pr, east_asia: str, latin: str = LATIN) -> None:
+    """Name the fonts explicitly; theme attributes would win over them, so drop those."""
+    fonts = r_pr.get_or_add_rFonts()
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)
+    fonts.set(qn("w:ascii"), latin)
+    fonts.set(qn("w:hAnsi"), latin)
+    fonts.set(qn("w:eastAsia"), east_asia)
+    fonts.set(qn("w:cs"), latin)
+
+
+def _set_lang(r_pr) -> None:
+    lang = r_pr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        r_pr.insert_element_before(lang, *_RPR_AFTER_LANG)
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _indent(
+    element: BaseOxmlElement,
+    size_pt: float,
+    *,
+    first_line: float = 0,
+    left: float = 0,
+    right: float = 0,
+    hanging: float = 0,
+) -> None:
+    """Indent a style or paragraph element in characters (w:…Chars, hundredths of one), with
+    the same in twips for readers that ignore the character units."""
+    ind = element.get_or_add_pPr().get_or_add_ind()
+    for attr, chars in (
+        ("firstLine", first_line),
+        ("left", left),
+        ("right", right),
+        ("hanging", hanging),
+    ):
+        if chars:
+            ind.set(qn(f"w:{attr}"), str(round(chars * size_pt * 20)))
+            ind.set(qn(f"w:{attr}Chars"), str(round(chars * 100)))
+
+
+def _set_tracking(r_pr, twips: int) -> None:
+    """Character spacing (w:spacing in w:rPr, twentieths of a point; negative condenses)."""
+    spacing = r_pr.find(qn("w:spacing"))
+    if spacing is None:
+        spacing = OxmlElement("w:spacing")
+        r_pr.insert_element_before(spacing, *_RPR_AFTER_SPACING)
+    spacing.set(qn("w:val"), str(twips))
+
+
+def _off_grid(style: BaseStyle) -> None:
+    """Take the style off the document grid (line pitch and character pitch)."""
+    p_pr = style.element.get_or_add_pPr()
+    _ppr_child(p_pr, "w:snapToGrid").set(qn("w:val"), "0")
+    style.element.get_or_add_rPr().get_or_add_snapToGrid().val = False
+
+
+def _bottom_border(style: BaseStyle, size: int) -> None:
+    borders = _ppr_child(style.element.get_or_add_pPr(), "w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for attr, value in (("val", "single"), ("sz", str(size)), ("space", "0"), ("color", "auto")):
+        bottom.set(qn(f"w:{attr}"), value)
+    borders.append(bottom)
+
+
+def _ppr_child(p_pr, tag: str):
+    child = p_pr.find(qn(tag))
+    if child is None:
+        child = OxmlElement(tag)
+        p_pr.insert_element_before(child, *_PPR_ORDER[_PPR_ORDER.index(tag) + 1 :])
+    return child
+
+
+# --- Saving -----------------------------------------------------------------------------------
+
+
+def _save_atomically(word: WordDocument, path: Path) -> None:
+    # os.open with 0o666 lets the umask decide the mode, as for any new file (mkstemp would
+    # leave the report readable by its owner only).
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(temp, flags, 0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            word.save(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
