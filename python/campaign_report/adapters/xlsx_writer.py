@@ -147,7 +147,8 @@ def _add_unit_chart(sheet: Worksheet, header_row: int, units: int, headers: Sequ
     chart = BarChart()
     chart.type = "bar"
     chart.title = "各单位走访与金点子"
-    chart.height, chart.width = max(8, units * 0.55), 16
+    chart.height, chart.width = max(8, units * 0.75), 16
+    chart.x_axis.tickLblSkip = 1  # name every unit, not every other one
     categories = Reference(sheet, min_col=1, min_row=header_row + 1, max_row=header_row + units)
     for title in ("走访（次）", "金点子（条）"):
         col = headers.index(title) + 1
@@ -170,6 +171,10 @@ def _fresh_sheet(book: Workbook, title: str, index: int) -> Worksheet:
     if title in book.sheetnames:
         del book[title]
     sheet = book.create_sheet(title, index)
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True  # every column on one page width
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     book.active = index
     for other in book.worksheets:
         other.sheet_view.tabSelected = other is sheet

@@ -1,0 +1,94 @@
+"""汇总: per-unit table, totals, distinct counts and the 汇总 sheet with its chart."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+from conftest import soffice_convert
+
+from campaign_report import outputs
+from campaign_report.aggregate import PER_UNIT_COLUMNS, TOTAL_LABEL, aggregate
+from campaign_report.cli import main
+from campaign_report.steps import open_book
+
+
+def test_totals_row_is_the_sum_of_the_unit_rows(example_master: Path) -> None:
+    table = aggregate(open_book(example_master)).per_unit
+    units, total = table.iloc[:-1], table.iloc[-1]
+    assert total["单位"] == TOTAL_LABEL
+    for column in PER_UNIT_COLUMNS:
+        assert total[column] == units[column].sum(), column
+    assert total["走访（次）"] == len(open_book(example_master).frame("visits"))
+    assert total["征求意见表（份）"] == 300
+
+
+def test_per_unit_counts_follow_normalised_unit_names(example: Path, edit) -> None:
+    book = open_book(example)
+    before = aggregate(book).per_unit.set_index("单位")
+    editor = edit(example)
+    editor.append("金点子", {"推荐单位": " 办公室\u3000", "金点子题目": "建立企业服务联络员制度"})
+    editor.save()
+    after = aggregate(open_book(example)).per_unit.set_index("单位")
+    assert after.at["办公室", "金点子（条）"] == before.at["办公室", "金点子（条）"] + 1
+    assert list(after.index) == list(before.index)
+
+
+def test_distinct_counts_ignore_stray_spaces(example: Path, edit) -> None:
+    facts = aggregate(open_book(example)).facts["visits"]
+    assert (facts["visitors"], facts["enterprises"], facts["rows"]) == (86, 123, 137)
+    editor = edit(example)
+    name = editor.get("走访", 60, "对象名称")
+    visitor = editor.get("走访", 60, "走访人").split("、")[0]
+    unit = editor.get("走访", 60, "单位")
+    editor.append(
+        "走访",
+        {"走访日期": "3月30日", "单位": unit, "走访人": f" {visitor} ", "对象类别": "企业",
+         "对象名称": name.replace("县", "县\u3000") + " "},
+    )
+    editor.save()
+    facts = aggregate(open_book(example)).facts["visits"]
+    assert (facts["visitors"], facts["enterprises"], facts["rows"]) == (86, 123, 138)
+
+
+def test_named_facts_of_the_seed(example_master: Path) -> None:
+    facts = aggregate(open_book(example_master)).facts
+    assert facts["discussion_groups"] == 6
+    assert facts["feedback"]["questionnaires_out"] == 300
+    assert [t["topic"] for t in facts["feedback"]["topics"]][:2] == ["少数干部学习不够，业务不精", "干部创新精神不够"]
+    essays = facts["essays"]
+    assert (essays["authors"], essays["average_length"], essays["submitted"]) == (31, 1500, 4)
+    assert facts["ideas"]["every_unit"] is True
+    assert facts["projects"]["count"] == 10
+    assert facts["leading_group"]["duties"] == {"实施": ["人教科"], "督查": ["监察室"], "协调": ["办公室"]}
+    assert facts["duration"] == {"days": 31, "months": 1}
+
+
+def test_summary_copy_has_the_table_and_a_native_chart(example: Path, tmp_path: Path) -> None:
+    out = tmp_path / "汇总.xlsx"
+    assert main(["aggregate", str(example), "--out", str(out)]) == 0
+    book = openpyxl.load_workbook(out)
+    sheet = book[outputs.SUMMARY_SHEET]
+    assert book.sheetnames[0] == outputs.SUMMARY_SHEET
+    table = sheet.tables["T_summary_0"]
+    rows = list(sheet[table.ref])
+    header = [c.value for c in rows[0]]
+    body = [[c.value for c in r] for r in rows[1:]]
+    assert body[-1][0] == TOTAL_LABEL
+    for col in range(1, len(header)):
+        assert body[-1][col] == sum(r[col] for r in body[:-1]), header[col]
+    with zipfile.ZipFile(out) as archive:
+        charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 1
+        xml = archive.read(charts[0]).decode()
+        assert "<barChart>" in xml and '<barDir val="bar"/>' in xml
+        assert xml.count("<ser>") == 2 and "'汇总'!$A$" in xml  # visits and ideas by unit
+    definition = open_book(example).definition
+    assert {s.name for s in definition.sheets} <= set(book.sheetnames)
+
+
+def test_summary_copy_opens_in_libreoffice(example: Path, tmp_path: Path) -> None:
+    out = tmp_path / "汇总.xlsx"
+    assert main(["aggregate", str(example), "--out", str(out)]) == 0
+    soffice_convert(out, tmp_path)
