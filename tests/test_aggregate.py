@@ -44,8 +44,13 @@ def test_distinct_counts_ignore_stray_spaces(example: Path, edit) -> None:
     unit = editor.get("走访", 60, "单位")
     editor.append(
         "走访",
-        {"走访日期": "3月30日", "单位": unit, "走访人": f" {visitor} ", "对象类别": "企业",
-         "对象名称": name.replace("县", "县\u3000") + " "},
+        {
+            "走访日期": "3月30日",
+            "单位": unit,
+            "走访人": f" {visitor} ",
+            "对象类别": "企业",
+            "对象名称": name.replace("县", "县\u3000") + " ",
+        },
     )
     editor.save()
     facts = aggregate(open_book(example)).facts["visits"]
@@ -56,12 +61,19 @@ def test_named_facts_of_the_seed(example_master: Path) -> None:
     facts = aggregate(open_book(example_master)).facts
     assert facts["discussion_groups"] == 6
     assert facts["feedback"]["questionnaires_out"] == 300
-    assert [t["topic"] for t in facts["feedback"]["topics"]][:2] == ["少数干部学习不够，业务不精", "干部创新精神不够"]
+    assert [t["topic"] for t in facts["feedback"]["topics"]][:2] == [
+        "少数干部学习不够，业务不精",
+        "干部创新精神不够",
+    ]
     essays = facts["essays"]
     assert (essays["authors"], essays["average_length"], essays["submitted"]) == (31, 1500, 4)
     assert facts["ideas"]["every_unit"] is True
     assert facts["projects"]["count"] == 10
-    assert facts["leading_group"]["duties"] == {"实施": ["人教科"], "督查": ["监察室"], "协调": ["办公室"]}
+    assert facts["leading_group"]["duties"] == {
+        "实施": ["人教科"],
+        "督查": ["监察室"],
+        "协调": ["办公室"],
+    }
     assert facts["duration"] == {"days": 31, "months": 1}
 
 

@@ -44,6 +44,7 @@ def _clear_rows_of_unit(sheet: str, header: str) -> Plant:
     def plant(editor: Editor) -> tuple[str, int, int]:
         ws = editor.book[sheet]
         col = editor.col(sheet, header)
+
         def unit_at(row: int) -> str:
             return str(ws.cell(row, col).value or "").strip().replace("\u3000", "")
 
@@ -141,7 +142,9 @@ def test_each_rule_is_reported_at_its_cell_and_nothing_else(
     sheet, row, col = plant(editor)
     editor.save()
     result = validate(open_book(example))
-    new = [i for i in result.issues if (i.rule, i.sheet, i.row, i.col) not in _keys(baseline.issues)]
+    new = [
+        i for i in result.issues if (i.rule, i.sheet, i.row, i.col) not in _keys(baseline.issues)
+    ]
     assert _keys(new) == {(rule_id, sheet, row, col)}, [i.message for i in new]
     assert new[0].severity == severity
     assert new[0].message and "？" not in new[0].message
@@ -166,7 +169,9 @@ def test_cli_exit_codes_and_json(example: Path, edit, capsys) -> None:
     assert main(["validate", str(example), "--json", "--no-copy"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is False and data["errors"] == 1
-    assert {"rule": "bad_choice", "sheet": "走访", "cell": "D5"}.items() <= data["issues"][0].items()
+    assert {"rule": "bad_choice", "sheet": "走访", "cell": "D5"}.items() <= data["issues"][
+        0
+    ].items()
 
 
 def test_the_input_file_is_never_changed(example: Path, edit) -> None:
@@ -210,7 +215,9 @@ def test_checked_copy_marks_bad_cells_and_lists_issues(checked) -> None:
 def test_issue_links_point_at_existing_cells(checked) -> None:
     _, out = checked
     book = openpyxl.load_workbook(out)
-    links = [c.hyperlink for row in book[outputs.ISSUES_SHEET].iter_rows() for c in row if c.hyperlink]
+    links = [
+        c.hyperlink for row in book[outputs.ISSUES_SHEET].iter_rows() for c in row if c.hyperlink
+    ]
     assert links
     for link in links:
         sheet, cell = link.location.split("!")
@@ -234,7 +241,9 @@ def test_a_rerun_clears_its_own_marks_and_only_those(checked, edit) -> None:
     assert book["走访"]["D5"].fill.fill_type is None
     assert book["走访"]["G7"].comment.text.startswith("我自己的批注")
     assert book["走访"]["G7"].fill.fgColor.rgb.endswith(outputs.COLOURS["错误"])
-    assert book["心得体会"].cell(4, 5).comment.author == outputs.MARK_AUTHOR  # still wrong, still marked
+    assert (
+        book["心得体会"].cell(4, 5).comment.author == outputs.MARK_AUTHOR
+    )  # still wrong, still marked
     assert book.sheetnames.count(outputs.ISSUES_SHEET) == 1
 
 
