@@ -17,6 +17,12 @@ from campaign_report.definition import Definition, load_definition
 from campaign_report.steps import build_example
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # xlwings' remote-interpreter book (the Excel macros' tests) needs a key when xlwings is
+    # first imported; the noncommercial one covers government use. Tests only.
+    os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
+
 @pytest.fixture(scope="session")
 def definition() -> Definition:
     return load_definition()

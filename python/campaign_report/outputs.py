@@ -22,7 +22,20 @@ SUMMARY_SHEET = "汇总"
 TOOL_SHEETS = (ISSUES_SHEET, SUMMARY_SHEET)
 MARK_AUTHOR = "campaign-report 校验"  # a note by this author is the tool's, cleared on the next run
 COLOURS = {"错误": "FFC7CE", "警告": "FFEB9C"}  # Excel's own bad / neutral fills
-ISSUE_HEADERS = ("严重程度", "工作表", "单元格", "列名", "填写内容", "问题说明", "单位", "规则")
+ISSUE_HEADERS = (
+    "严重程度",
+    "工作表",
+    "单元格",
+    "列名",
+    "填写内容",
+    "问题说明",
+    "单位",
+    "规则",
+    "已标注",
+)
+CELL_COLUMN = ISSUE_HEADERS.index("单元格")
+MARKED_COLUMN = ISSUE_HEADERS.index("已标注")  # tells the next run which cells this one marked
+MARKED = "是"
 UNIT_COUNT_HEADERS = ("单位", "错误", "警告")
 
 
@@ -51,12 +64,34 @@ def cell_marks(result: ValidationResult) -> list[CellMark]:
     return marks
 
 
-def issue_rows(result: ValidationResult) -> list[tuple[Any, ...]]:
+def issue_rows(result: ValidationResult, marks: list[CellMark]) -> list[tuple[Any, ...]]:
     """The 校验结果 table's rows, most severe first (the headers are :data:`ISSUE_HEADERS`)."""
+    marked = {(m.sheet, m.row, m.col) for m in marks}
     return [
-        (i.severity, i.sheet, i.cell, i.header, i.value, i.message, i.unit, i.rule)
+        (
+            i.severity,
+            i.sheet,
+            i.cell,
+            i.header,
+            i.value,
+            i.message,
+            i.unit,
+            i.rule,
+            MARKED if (i.sheet, i.row, i.col) in marked else "",
+        )
         for i in result.issues
     ]
+
+
+def previously_marked(rows: list[list[Any]]) -> set[tuple[str, str]]:
+    """(sheet, cell) pairs the last run marked, from its 校验结果 rows as read back."""
+    found = set()
+    for row in rows:
+        if len(row) > MARKED_COLUMN and row[MARKED_COLUMN] == MARKED:
+            sheet, cell = row[1], row[CELL_COLUMN]
+            if isinstance(sheet, str) and isinstance(cell, str):
+                found.add((sheet, cell))
+    return found
 
 
 def unit_count_rows(result: ValidationResult) -> list[tuple[Any, ...]]:

@@ -61,10 +61,10 @@ def write_checked_copy(source: Path, out: Path, result: ValidationResult) -> Pat
     """Copy ``source`` to ``out`` with bad cells marked and the 校验结果 sheet rewritten."""
     book = load(Path(source))
     clear_marks(book)
-    for mark in outputs.cell_marks(result):
-        if mark.sheet in book.sheetnames:
-            _mark(book[mark.sheet].cell(mark.row, mark.col), mark)
-    _write_issues_sheet(book, result)
+    marks = [m for m in outputs.cell_marks(result) if m.sheet in book.sheetnames]
+    for mark in marks:
+        _mark(book[mark.sheet].cell(mark.row, mark.col), mark)
+    _write_issues_sheet(book, result, marks)
     return save_atomically(book, out)
 
 
@@ -91,25 +91,25 @@ def _mark(cell: Any, mark: outputs.CellMark) -> None:
     cell.comment = comment
 
 
-def _write_issues_sheet(book: Workbook, result: ValidationResult) -> None:
+def _write_issues_sheet(book: Workbook, result: ValidationResult, marks: list) -> None:
     sheet = _fresh_sheet(book, outputs.ISSUES_SHEET, index=0)
     sheet["A1"] = result.summary_line()
     sheet["A1"].font = TITLE_FONT
-    rows = outputs.issue_rows(result)
-    _write_table(
-        sheet, 3, 1, outputs.ISSUE_HEADERS, rows, "T_issues", widths=(8, 10, 8, 14, 18, 60, 14, 18)
-    )
+    rows = outputs.issue_rows(result, marks)
+    widths = (8, 10, 8, 14, 18, 60, 14, 18, 8)
+    _write_table(sheet, 3, 1, outputs.ISSUE_HEADERS, rows, "T_issues", widths=widths)
     for offset, issue in enumerate(result.issues, start=4):
         if issue.cell and issue.sheet in book.sheetnames:
-            link = sheet.cell(offset, 3)
+            link = sheet.cell(offset, outputs.CELL_COLUMN + 1)
             link.hyperlink = Hyperlink(
                 ref=link.coordinate, location=outputs.link_target(issue.sheet, issue.cell)
             )
             link.font = Font(color="0563C1", underline="single")
     units = outputs.unit_count_rows(result)
     if units:
+        left = len(outputs.ISSUE_HEADERS) + 2
         _write_table(
-            sheet, 3, 10, outputs.UNIT_COUNT_HEADERS, units, "T_issue_units", widths=(16, 6, 6)
+            sheet, 3, left, outputs.UNIT_COUNT_HEADERS, units, "T_issue_units", widths=(16, 6, 6)
         )
     sheet.freeze_panes = "A4"
 

@@ -1,0 +1,158 @@
+"""The live-Excel twin of the file adapters: read and write a workbook through xlwings.
+
+Every read is one bulk call a sheet (its used range); every table the tool
+writes is one bulk call. What costs a call a cell (a highlight, a note) is
+capped at :data:`MAX_CELL_MARKS`, so a button press costs a number of calls
+that grows with sheets, not with rows. The rest is listed on 校验结果.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from .. import outputs
+from ..aggregate import Summary
+from ..definition import Definition
+from ..model import RawSheet, column_letter
+from ..validate import ValidationResult
+
+MAX_CELL_MARKS = 200
+HEADER_COLOUR = "#1F4E78"
+
+
+def read_raw_sheets(book: Any, definition: Definition) -> dict[str, RawSheet]:
+    """The definition's sheets of ``book``, one used-range read each."""
+    wanted = {s.name for s in definition.sheets}
+    sheets = {}
+    for sheet in book.sheets:
+        if sheet.name not in wanted:
+            continue
+        used = sheet.used_range
+        values = used.options(ndim=2).value or []
+        sheets[sheet.name] = RawSheet(sheet.name, values, used.row, used.column)
+    return sheets
+
+
+# -- 校验 -------------------------------------------------------------------------------------------
+
+
+def write_validation(book: Any, result: ValidationResult) -> int:
+    """Clear the previous run's marks, mark this run's cells, rewrite 校验结果.
+
+    Returns how many cells were left unmarked because of :data:`MAX_CELL_MARKS`.
+    """
+    names = {s.name for s in book.sheets}
+    previous = _previous_marks(book, names)
+    marks = [m for m in outputs.cell_marks(result) if m.sheet in names]
+    kept = marks[:MAX_CELL_MARKS]
+    new_cells = {(m.sheet, column_letter(m.col) + str(m.row)) for m in kept}
+    for sheet, address in previous - new_cells:
+        if sheet in names:
+            cell = book.sheets[sheet].range(address)
+            cell.color = None
+            if cell.note is not None:
+                cell.note.delete()
+    for mark in kept:
+        address = column_letter(mark.col) + str(mark.row)
+        _mark(book.sheets[mark.sheet].range(address), mark, ours=(mark.sheet, address) in previous)
+    _write_issues_sheet(book, result, kept)
+    return len(marks) - len(kept)
+
+
+def _previous_marks(book: Any, names: set[str]) -> set[tuple[str, str]]:
+    """The cells the last run marked, read back from its 校验结果 list (one read)."""
+    if outputs.ISSUES_SHEET not in names:
+        return set()
+    rows = book.sheets[outputs.ISSUES_SHEET].used_range.options(ndim=2).value or []
+    return outputs.previously_marked(rows)
+
+
+def _mark(cell: Any, mark: outputs.CellMark, ours: bool) -> None:
+    cell.color = f"#{mark.colour}"
+    note = cell.note
+    if note is None:
+        cell.add_note(mark.note)
+    elif ours:
+        note.text = mark.note
+    # a note the user wrote stays as it is: the message is on 校验结果
+
+
+def _write_issues_sheet(book: Any, result: ValidationResult, marks: list[outputs.CellMark]) -> None:
+    sheet = _fresh_sheet(book, outputs.ISSUES_SHEET)
+    rows = [list(r) for r in outputs.issue_rows(result, marks)]
+    for row in rows:  # the cell column links to the cell, inside the one bulk write
+        if row[outputs.CELL_COLUMN]:
+            row[outputs.CELL_COLUMN] = _link_formula(row[1], row[outputs.CELL_COLUMN])
+    sheet.range("A1").value = result.summary_line()
+    _write_block(sheet, 3, 1, outputs.ISSUE_HEADERS, rows)
+    units = outputs.unit_count_rows(result)
+    if units:
+        _write_block(sheet, 3, len(outputs.ISSUE_HEADERS) + 2, outputs.UNIT_COUNT_HEADERS, units)
+    sheet.activate()
+
+
+def _link_formula(sheet: str, cell: str) -> str:
+    """A HYPERLINK formula: links travel in the one bulk write, not one call each."""
+    return f'=HYPERLINK("#{outputs.link_target(sheet, cell)}","{cell}")'
+
+
+# -- 汇总 -------------------------------------------------------------------------------------------
+
+
+def write_summary(book: Any, summary: Summary) -> None:
+    """Rewrite the 汇总 sheet: one block a table, top to bottom."""
+    sheet = _fresh_sheet(book, outputs.SUMMARY_SHEET)
+    sheet.range("A1").value = f"{summary.facts['settings'].get('campaign_name') or '活动'}汇总"
+    row = 3
+    for title, frame in outputs.summary_blocks(summary):
+        sheet.range((row, 1)).value = title
+        rows = [[_plain(v) for v in record] for record in frame.itertuples(index=False)]
+        _write_block(sheet, row + 1, 1, list(frame.columns), rows)
+        row += len(rows) + 4
+    sheet.activate()
+
+
+# -- status and shared -------------------------------------------------------------------------------
+
+
+def write_status(book: Any, message: str, sheet_name: str, cell: str) -> None:
+    """Say what happened where the office looks: the control sheet's status cell when it has one."""
+    names = {s.name for s in book.sheets}
+    if sheet_name in names:
+        book.sheets[sheet_name].range(cell).value = message
+    elif outputs.ISSUES_SHEET in names:
+        book.sheets[outputs.ISSUES_SHEET].range("A2").value = message
+    else:
+        book.app.alert(message, title="活动汇总")
+
+
+def _fresh_sheet(book: Any, name: str) -> Any:
+    """The tool's own sheet, emptied (it is the tool's, so nothing typed there is lost)."""
+    if name in {s.name for s in book.sheets}:
+        sheet = book.sheets[name]
+        sheet.clear()
+        return sheet
+    return book.sheets.add(name, before=book.sheets[0])
+
+
+def _write_block(
+    sheet: Any, top: int, left: int, headers: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Header and rows in one write, then the header styled in one call."""
+    sheet.range((top, left)).value = [list(headers), *[list(r) for r in rows]]
+    header = sheet.range((top, left), (top, left + len(headers) - 1))
+    header.color = HEADER_COLOUR
+    header.font.color = "#FFFFFF"
+    header.font.bold = True
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, dt.date):
+        return value
+    return value.item() if hasattr(value, "item") else value
