@@ -11,7 +11,7 @@ from remote_book import actions, open_remote
 from campaign_report import macros, outputs
 from campaign_report.adapters.xlsx_template import build_workbook
 from campaign_report.example import load_example
-from campaign_report.excel_build import CONTROL_SHEET, STATUS_CELL
+from campaign_report.excel_build import CONTROL_SHEET
 from campaign_report.steps import check_file
 
 
@@ -29,9 +29,9 @@ def _sheet_position(book, name: str) -> int:
 def _status(book) -> str:
     position = _sheet_position(book, CONTROL_SHEET)  # the tool's sheets go in front of it
     for action in reversed(actions(book)):
-        if action["func"] == "setValues" and action.get("sheet_position") == position:
-            if (action["start_row"], action["start_column"]) == (11, 1):  # B12
-                return action["values"][0][0]
+        at = (action.get("sheet_position"), action["start_row"], action["start_column"])
+        if action["func"] == "setValues" and at == (position, 11, 1):  # B12
+            return action["values"][0][0]
     raise AssertionError("no status written")
 
 

@@ -69,7 +69,7 @@ def aggregate(book: CampaignBook) -> Summary:
     return Summary(_per_unit(book), _category_tables(book), facts)
 
 
-# -- helpers ---------------------------------------------------------------------------------------
+# -- helpers --
 
 
 def _date(value: Any) -> dt.date | None:
@@ -124,7 +124,7 @@ def _duration(start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
     return {"days": days, "months": months}
 
 
-# -- sections --------------------------------------------------------------------------------------
+# -- sections --
 
 
 def _leading_group(book: CampaignBook) -> dict[str, Any]:
@@ -321,7 +321,7 @@ def _inspections(book: CampaignBook) -> dict[str, Any]:
     }
 
 
-# -- tables for the 汇总 sheet ------------------------------------------------------------------------
+# -- tables for the 汇总 sheet --
 
 PER_UNIT_COLUMNS = {
     # title: (sheet key, unit column, how to count: "rows" or a column to sum)

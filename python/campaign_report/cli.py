@@ -33,14 +33,26 @@ def _new(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("excel")
+def _excel(args: argparse.Namespace) -> int:
+    """从 addin/ 的源文件生成带按钮的模板（.xlsm）和功能区加载项（.xlam）。"""
+    from .excel_build import build_excel_files
+
+    for label, path in build_excel_files(Path(args.outdir)).items():
+        print(f"{label}：{path}")
+    return 0
+
+
 @command("schema")
 def _schema(args: argparse.Namespace) -> int:
     """打印工作簿定义（工作表、列、类型、必填、可选项）。"""
-    from .definition import load_definition
+    from .definition import definition_markdown, load_definition
 
     definition = load_definition()
     if args.json:
         print(json.dumps(definition.to_json_dict(), ensure_ascii=False, indent=2))
+    elif args.markdown:
+        print(definition_markdown(definition), end="")
     else:
         for sheet in definition.sheets:
             print(f"{sheet.name}：{sheet.help}")
@@ -122,8 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
     new = sub.add_parser("new", help=_new.__doc__)
     new.add_argument("out", help="输出文件，如 台账.xlsx 或 台账.xlsm")
+    excel = sub.add_parser("excel", help=_excel.__doc__)
+    excel.add_argument("outdir", help="输出文件夹")
     schema = sub.add_parser("schema", help=_schema.__doc__)
     schema.add_argument("--json", action="store_true", help="以 JSON 输出，供其他工具读取")
+    schema.add_argument(
+        "--markdown", action="store_true", help="以 Markdown 输出（docs/workbook.md）"
+    )
     validate = sub.add_parser("validate", help=_validate.__doc__)
     validate.add_argument("book", help="要校验的工作簿（.xlsx/.xlsm）")
     validate.add_argument("--out", help="标注副本的文件名（默认：原名.校验.xlsx）")

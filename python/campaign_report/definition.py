@@ -142,6 +142,31 @@ class Definition:
         }
 
 
+def definition_markdown(definition: Definition) -> str:
+    """The workbook reference (docs/workbook.md), generated so that it cannot drift."""
+    lines = [
+        "# 工作簿说明",
+        "",
+        "本文件由 `campaign-report schema --markdown` 从 `workbook/definition.toml` 生成，"
+        "请勿手改。",
+        "",
+    ]
+    for sheet in definition.sheets:
+        lines += [f"## {sheet.name}", "", sheet.help, ""]
+        if sheet.per_unit:
+            lines += ["每个单位都应在本表填报，未填报的单位会列入催报名单。", ""]
+        lines += ["| 列名 | 填写方式 | 必填 | 说明 |", "|---|---|---|---|"]
+        for column in sheet.columns:
+            how = column.type_label + ("：" + "、".join(column.choices) if column.choices else "")
+            lines.append(
+                f"| {column.header} | {how} | {'是' if column.required else ''} | {column.help} |"
+            )
+        lines.append("")
+    lines += ["## 校验规则与提示", "", "| 规则 | 提示 |", "|---|---|"]
+    lines += [f"| `{rule}` | {text} |" for rule, text in definition.messages.items()]
+    return "\n".join(lines) + "\n"
+
+
 def _column_json(column: Column) -> dict[str, Any]:
     data = {k: v for k, v in asdict(column).items() if v not in (None, (), "")}
     if column.choices:

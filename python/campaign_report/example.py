@@ -51,7 +51,7 @@ def _load_rows(columns: tuple[Column, ...], path: Path) -> list[list[Any]]:
 
 
 def as_typed(column: Column, text: str) -> Any:
-    """What Excel would store for this text: numbers and ISO dates become real values, the rest text."""
+    """What Excel would store for this text: numbers and ISO dates as values, the rest as text."""
     if text is None or text == "":
         return None
     if column.type == "integer" and _PLAIN_INT.match(text):

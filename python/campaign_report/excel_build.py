@@ -366,21 +366,36 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+TEMPLATE_FILENAME = "活动台账模板.xlsm"
+
+
+def build_excel_files(outdir: Path) -> dict[str, Path]:
+    """Build both Excel files from the text sources: the .xlsm template and the .xlam."""
+    from .steps import new_workbook  # the template builder, which calls add_control_sheet
+
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    return {
+        "带按钮的模板": new_workbook(outdir / TEMPLATE_FILENAME),
+        "加载项": build_addin(outdir / ADDIN_FILENAME),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: write OUTDIR/活动汇总.xlam from the text sources in addin/."""
+    """Command line: write OUTDIR/活动台账模板.xlsm and OUTDIR/活动汇总.xlam from addin/."""
     parser = argparse.ArgumentParser(
         prog="python -m campaign_report.excel_build",
-        description=f"Build {ADDIN_FILENAME} (ribbon add-in) from addin/.",
+        description=f"Build {TEMPLATE_FILENAME} and {ADDIN_FILENAME} from addin/.",
     )
-    parser.add_argument("outdir", type=Path, help="folder to write the add-in into")
+    parser.add_argument("outdir", type=Path, help="folder to write the two files into")
     parser.add_argument(
         "--vba",
         action="store_true",
         help="also write the two edited vbaProject.bin files, for inspection",
     )
     args = parser.parse_args(argv)
-    addin = build_addin(args.outdir / ADDIN_FILENAME)
-    print(addin)
+    for path in build_excel_files(args.outdir).values():
+        print(path)
     if args.vba:
         for kind in ("workbook", "addin"):
             print(build_vba_project(kind, args.outdir / f"vbaProject-{kind}.bin"))

@@ -52,7 +52,8 @@ def _reported(function: F) -> F:
             last = traceback.extract_tb(error.__traceback__)[-1]
             _status(
                 book,
-                f"出错了：{type(error).__name__}: {error}（{Path(last.filename).name}:{last.lineno}），请联系信息中心。",
+                f"出错了：{type(error).__name__}: {error}"
+                f"（{Path(last.filename).name}:{last.lineno}），请联系信息中心。",
             )
         return None
 

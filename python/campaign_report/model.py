@@ -134,7 +134,7 @@ def load_book(
     return CampaignBook(definition, settings, settings_rows, tables, issues, year, source)
 
 
-# -- settings -------------------------------------------------------------------------------------
+# -- settings --
 
 SETTINGS_HEADERS = ("项目", "内容", "说明")
 
@@ -181,7 +181,7 @@ def _campaign_year(sheet: Sheet, typed_by_label: dict[str, tuple[int, Sequence[A
     return dt.date.today().year
 
 
-# -- tables ---------------------------------------------------------------------------------------
+# -- tables --
 
 
 def _load_table(
@@ -309,7 +309,7 @@ def _frame(sheet: Sheet, records: list[dict[str, Any]], rows: list[int]) -> pd.D
     return frame
 
 
-# -- issues ---------------------------------------------------------------------------------------
+# -- issues --
 
 _UNREADABLE = {
     "integer": "unreadable_integer",

@@ -122,7 +122,7 @@ def _context(summary: Summary) -> dict[str, Any]:
     }
 
 
-# -- the body text -> blocks ------------------------------------------------------------------------
+# -- the body text -> blocks --
 
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}")
 
@@ -173,7 +173,7 @@ def _split_copy_to(text: Any) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-# -- Markdown copy ----------------------------------------------------------------------------------
+# -- Markdown copy --
 
 
 def to_markdown(document: Document) -> str:

@@ -42,10 +42,11 @@ def open_book(path: Path, definition: Definition | None = None) -> CampaignBook:
 
 
 def build_example(out: Path, definition: Definition | None = None) -> Path:
-    """Write the seed campaign's filled workbook."""
+    """Write the seed campaign's filled workbook (.xlsm: with the 控制台 buttons)."""
     definition = definition or load_definition()
     records, settings = load_example(definition)
-    return build_workbook(definition, Path(out), records, settings)
+    out = Path(out)
+    return build_workbook(definition, out, records, settings, macros=out.suffix.lower() == ".xlsm")
 
 
 def run_demo(outdir: Path, progress: Progress = _quiet) -> dict[str, Path]:
@@ -55,6 +56,7 @@ def run_demo(outdir: Path, progress: Progress = _quiet) -> dict[str, Path]:
     definition = load_definition()
     progress("1/4 生成示例工作簿……")
     book_path = build_example(outdir / "示例台账.xlsx", definition)
+    excel_book = build_example(outdir / "示例台账.xlsm", definition)
     progress("2/4 校验……")
     result, checked = check_file(book_path)
     progress(f"    {result.summary_line()}")
@@ -62,10 +64,16 @@ def run_demo(outdir: Path, progress: Progress = _quiet) -> dict[str, Path]:
     _, summary = summarise_file(book_path)
     progress("4/4 生成工作总结……")
     report = report_file(book_path, outdir / "工作总结.docx", markdown=True)
-    return {"示例工作簿": book_path, "校验结果": checked, "汇总": summary, **report}
+    return {
+        "示例工作簿": book_path,
+        "带按钮的示例工作簿": excel_book,
+        "校验结果": checked,
+        "汇总": summary,
+        **report,
+    }
 
 
-# -- the three buttons, headless ------------------------------------------------------------------
+# -- the three buttons, headless --
 
 
 def sibling(path: Path, tag: str, suffix: str) -> Path:

@@ -92,7 +92,7 @@ def _unique(issues: list[Issue]) -> list[Issue]:
     return kept
 
 
-# -- helpers ---------------------------------------------------------------------------------------
+# -- helpers --
 
 
 class _Sheet:
@@ -148,7 +148,7 @@ def _roster_keys(book: CampaignBook, sheet_key: str, column_key: str) -> set[str
     return {nm.name_key(v) for v in frame[column_key].dropna()} if not frame.empty else set()
 
 
-# -- column rules from the definition --------------------------------------------------------------
+# -- column rules from the definition --
 
 
 @rule
@@ -223,9 +223,8 @@ def dates_in_period(book: CampaignBook) -> Iterator[Issue]:
             if not (column.in_period and s.present(column)):
                 continue
             ends = f"{column.key}_end" if column.type == "daterange" else column.key
-            for index, first, last in zip(
-                s.table.data.index, s.table.data[column.key], s.table.data[ends]
-            ):
+            data = s.table.data
+            for index, first, last in zip(data.index, data[column.key], data[ends], strict=True):
                 if pd.isna(first):
                     continue
                 first, last = _date(first), _date(last)
@@ -262,23 +261,18 @@ def duplicate_rows(book: CampaignBook) -> Iterator[Issue]:
         if not keys:
             continue
         normalised = s.table.data[keys].map(_duplicate_key)
-        filled = normalised.notna().any(axis=1)
-        dupes = normalised[filled].duplicated(keep="first")
-        first_rows = {}
-        for index, values in normalised[filled].iterrows():
-            signature = tuple(values)
-            if not dupes.at[index]:
-                first_rows.setdefault(signature, int(s.table.data.at[index, ROW]))
-                continue
-            column = s.sheet.column(keys[0])
-            fields = "、".join(s.sheet.column(k).header for k in keys)
+        keyed = normalised[normalised.notna().any(axis=1)]
+        dupes = keyed.duplicated(keep="first")
+        if not dupes.any():
+            continue
+        groups = [keyed[k] for k in keys]
+        rows = s.table.data.loc[keyed.index, ROW]
+        first_rows = rows.groupby(groups, dropna=False, sort=False).transform("first")
+        column = s.sheet.column(keys[0])
+        fields = "、".join(s.sheet.column(k).header for k in keys)
+        for index in keyed.index[dupes]:
             yield s.issue(
-                "duplicate_row",
-                WARNING,
-                index,
-                column,
-                other_row=first_rows[signature],
-                fields=fields,
+                "duplicate_row", WARNING, index, column, other_row=int(first_rows[index]), fields=fields
             )
 
 
@@ -288,7 +282,7 @@ def _duplicate_key(value: Any) -> Any:
     return nm.name_key(value) if isinstance(value, str) else value
 
 
-# -- cross-sheet rules -----------------------------------------------------------------------------
+# -- cross-sheet rules --
 
 
 @rule

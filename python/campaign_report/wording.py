@@ -1,4 +1,4 @@
-"""How official Chinese documents write numbers and dates: 六个、120余家、3月26-28日、二〇〇八年四月七日."""
+"""How official documents write numbers and dates: 六个、120余家、3月26-28日、二〇〇八年四月七日."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def join(items: Iterable[Any], sep: str = "、") -> str:
 
 
 def pair_methods(methods: Iterable[str]) -> str:
-    """定期检查 + 不定期检查 -> 定期不定期检查; 明查 + 暗访 -> 明查暗访, as the documents write it."""
+    """定期检查 + 不定期检查 -> 定期不定期检查; 明查 + 暗访 -> 明查暗访, as documents write it."""
     methods = list(methods)
     words = []
     if "定期检查" in methods and "不定期检查" in methods:

@@ -119,7 +119,7 @@ def _roster_formula(roster: Sheet) -> str:
     return f"=OFFSET({ref}!$A$2,0,0,MAX(1,COUNTA({ref}!$A:$A)-1),1)"
 
 
-# -- 填表说明 ---------------------------------------------------------------------------------------
+# -- 填表说明 --
 
 
 def _write_instructions(book: xlsxwriter.Workbook, styles: _Styles, definition: Definition) -> None:
@@ -157,7 +157,7 @@ def _instruction_row(column: Column) -> list[str]:
     return [column.header, how, "是" if column.required else "", column.help]
 
 
-# -- 设置 -------------------------------------------------------------------------------------------
+# -- 设置 --
 
 
 def _write_settings(
@@ -179,7 +179,7 @@ def _write_settings(
     ws.freeze_panes(1, 0)
 
 
-# -- table sheets -----------------------------------------------------------------------------------
+# -- table sheets --
 
 
 def _write_table(

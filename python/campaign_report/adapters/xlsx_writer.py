@@ -45,6 +45,9 @@ def save_atomically(book: Workbook, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, scratch = tempfile.mkstemp(suffix=out.suffix, dir=out.parent)
     os.close(handle)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(scratch, 0o666 & ~umask)  # mkstemp makes it private; the output is an ordinary file
     try:
         book.save(scratch)
         os.replace(scratch, out)
@@ -54,7 +57,7 @@ def save_atomically(book: Workbook, out: Path) -> Path:
     return out
 
 
-# -- 校验 -------------------------------------------------------------------------------------------
+# -- 校验 --
 
 
 def write_checked_copy(source: Path, out: Path, result: ValidationResult) -> Path:
@@ -69,19 +72,24 @@ def write_checked_copy(source: Path, out: Path, result: ValidationResult) -> Pat
 
 
 def clear_marks(book: Workbook) -> None:
-    """Undo the previous run's marks (and only those): our notes and the fills we set with them."""
-    ours = {f"00{c}" for c in outputs.COLOURS.values()} | {
-        f"FF{c}" for c in outputs.COLOURS.values()
-    }
-    for sheet in book.worksheets:
-        if sheet.title in outputs.TOOL_SHEETS:
+    """Undo the previous run's marks, and only those.
+
+    The previous 校验结果 list says which cells it marked (已标注), so this costs a
+    look at those cells rather than a walk over every cell of every sheet. A cell is
+    cleared only if its note is still ours.
+    """
+    if outputs.ISSUES_SHEET not in book.sheetnames:
+        return
+    rows = [list(r) for r in book[outputs.ISSUES_SHEET].iter_rows(values_only=True)]
+    ours = {f"{alpha}{c}" for c in outputs.COLOURS.values() for alpha in ("00", "FF")}
+    for sheet, address in outputs.previously_marked(rows):
+        if sheet not in book.sheetnames:
             continue
-        for row in sheet.iter_rows():
-            for cell in row:
-                if cell.comment is not None and cell.comment.author == outputs.MARK_AUTHOR:
-                    cell.comment = None
-                    if cell.fill is not None and cell.fill.fgColor.rgb in ours:
-                        cell.fill = PatternFill(fill_type=None)
+        cell = book[sheet][address]
+        if cell.comment is not None and cell.comment.author == outputs.MARK_AUTHOR:
+            cell.comment = None
+            if cell.fill is not None and cell.fill.fgColor.rgb in ours:
+                cell.fill = PatternFill(fill_type=None)
 
 
 def _mark(cell: Any, mark: outputs.CellMark) -> None:
@@ -114,7 +122,7 @@ def _write_issues_sheet(book: Workbook, result: ValidationResult, marks: list) -
     sheet.freeze_panes = "A4"
 
 
-# -- 汇总 -------------------------------------------------------------------------------------------
+# -- 汇总 --
 
 
 def write_summary_copy(source: Path, out: Path, summary: Summary) -> Path:
@@ -163,7 +171,7 @@ def _add_unit_chart(sheet: Worksheet, header_row: int, units: int, headers: Sequ
     sheet.add_chart(chart, f"{get_column_letter(len(headers) + 2)}{header_row}")
 
 
-# -- shared -----------------------------------------------------------------------------------------
+# -- shared --
 
 
 def _fresh_sheet(book: Workbook, title: str, index: int) -> Worksheet:

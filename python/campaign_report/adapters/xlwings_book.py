@@ -37,7 +37,7 @@ def read_raw_sheets(book: Any, definition: Definition) -> dict[str, RawSheet]:
     return sheets
 
 
-# -- 校验 -------------------------------------------------------------------------------------------
+# -- 校验 --
 
 
 def write_validation(book: Any, result: ValidationResult) -> int:
@@ -100,7 +100,7 @@ def _link_formula(sheet: str, cell: str) -> str:
     return f'=HYPERLINK("#{outputs.link_target(sheet, cell)}","{cell}")'
 
 
-# -- 汇总 -------------------------------------------------------------------------------------------
+# -- 汇总 --
 
 
 def write_summary(book: Any, summary: Summary) -> None:
@@ -116,7 +116,7 @@ def write_summary(book: Any, summary: Summary) -> None:
     sheet.activate()
 
 
-# -- status and shared -------------------------------------------------------------------------------
+# -- status and shared --
 
 
 def write_status(book: Any, message: str, sheet_name: str, cell: str) -> None:

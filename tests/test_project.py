@@ -1,0 +1,53 @@
+"""The project's own promises: docs generated from the definition, README commands, ruff."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from campaign_report.cli import build_parser
+from campaign_report.definition import definition_markdown
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_workbook_docs_are_generated_from_the_definition(definition) -> None:
+    docs = (REPO / "docs" / "workbook.md").read_text(encoding="utf-8")
+    assert docs == definition_markdown(definition), (
+        "run: campaign-report schema --markdown > docs/workbook.md"
+    )
+
+
+def test_readme_opens_with_the_two_commands_and_ci_runs_the_second() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in readme.split("```bash\n")[1:3]]
+    demo, tests = (b.strip() for b in blocks)
+    assert "campaign-report demo" in demo
+    assert tests.endswith("pytest -q")
+    assert tests in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name, sub in commands.items():
+        assert f"campaign-report {name}" in readme, name
+        assert sub.description or sub.format_help()
+
+
+def test_ruff_is_clean() -> None:
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    done = subprocess.run(
+        [ruff, "check", "python", "tests", "addin", "benchmarks"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout
