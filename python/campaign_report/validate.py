@@ -272,7 +272,12 @@ def duplicate_rows(book: CampaignBook) -> Iterator[Issue]:
         fields = "、".join(s.sheet.column(k).header for k in keys)
         for index in keyed.index[dupes]:
             yield s.issue(
-                "duplicate_row", WARNING, index, column, other_row=int(first_rows[index]), fields=fields
+                "duplicate_row",
+                WARNING,
+                index,
+                column,
+                other_row=int(first_rows[index]),
+                fields=fields,
             )
 
 
