@@ -135,7 +135,8 @@ def test_unreadable_files_get_one_chinese_line(
         open_book(path)
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
-    assert reason in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    errors = [line for line in err.splitlines() if line.startswith("错误：")]
+    assert len(errors) == 1 and reason in errors[0] and "Traceback" not in err
 
 
 def test_missing_file(tmp_path: Path, capsys) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -250,3 +251,17 @@ def test_a_rerun_clears_its_own_marks_and_only_those(checked, edit) -> None:
 def test_checked_copy_opens_in_libreoffice(checked, tmp_path: Path) -> None:
     _, out = checked
     soffice_convert(out, tmp_path)
+
+
+def test_an_xlsm_gives_a_plain_xlsx_copy_that_excel_can_open(tmp_path: Path, definition) -> None:
+    from campaign_report.adapters.xlsx_template import build_workbook
+    from campaign_report.example import load_example
+
+    records, settings = load_example(definition)
+    xlsm = build_workbook(definition, tmp_path / "台账.xlsm", records, settings, macros=True)
+    _, out = check_file(xlsm)
+    assert out.name == "台账.校验.xlsx"
+    with zipfile.ZipFile(out) as archive:
+        assert "xl/vbaProject.bin" not in archive.namelist()
+        assert b"macroEnabled" not in archive.read("[Content_Types].xml")
+    assert "控制台" in openpyxl.load_workbook(out).sheetnames

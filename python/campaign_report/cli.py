@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from .errors import CampaignError
+from .errors import CampaignError, RefusedError
 
 Command = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, Command] = {}
@@ -77,7 +77,9 @@ def _validate(args: argparse.Namespace) -> int:
     """校验工作簿：标出有问题的单元格，生成带“校验结果”表的副本（原文件不动）。"""
     from .steps import check_file
 
-    result, out = check_file(Path(args.book), args.out and Path(args.out), write=not args.no_copy)
+    result, out = check_file(
+        Path(args.book), args.out and Path(args.out), write=not args.no_copy, progress=_progress
+    )
     if args.json:
         print(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2))
     else:
@@ -97,7 +99,7 @@ def _aggregate(args: argparse.Namespace) -> int:
     """汇总：生成带“汇总”表（各单位情况、主要数字、图表）的副本。"""
     from .steps import summarise_file
 
-    summary, out = summarise_file(Path(args.book), args.out and Path(args.out))
+    summary, out = summarise_file(Path(args.book), args.out and Path(args.out), progress=_progress)
     for label, value in summary.key_figures():
         print(f"{label}：{value}")
     print(f"汇总表：{out}")
@@ -109,13 +111,17 @@ def _report(args: argparse.Namespace) -> int:
     """生成工作总结（.docx，按 GB/T 9704-2012 排版；可同时输出 Markdown）。"""
     from .steps import report_file
 
-    written = report_file(
-        Path(args.book),
-        args.out and Path(args.out),
-        args.template and Path(args.template),
-        markdown=args.markdown,
-        force=args.force,
-    )
+    try:
+        written = report_file(
+            Path(args.book),
+            args.out and Path(args.out),
+            args.template and Path(args.template),
+            markdown=args.markdown,
+            force=args.force,
+            progress=_progress,
+        )
+    except RefusedError as error:
+        raise RefusedError(f"{error}。确需生成可加 --force。") from error
     for label, path in written.items():
         print(f"{label}：{path}")
     return 0

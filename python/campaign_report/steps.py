@@ -92,24 +92,32 @@ def sibling(path: Path, tag: str, suffix: str) -> Path:
 
 
 def check_file(
-    path: Path, out: Path | None = None, write: bool = True
+    path: Path, out: Path | None = None, write: bool = True, progress: Progress = _quiet
 ) -> tuple[ValidationResult, Path | None]:
     """校验: validate ``path``; with ``write`` save a marked copy (default 台账.校验.xlsx)."""
+    out = Path(out) if out else sibling(path, "校验", ".xlsx")
+    _refuse_overwrite(path, out)
+    progress(f"读取“{Path(path).name}”……")
     book = open_book(path)
+    progress("校验……")
     result = validate(book)
     if not write:
         return result, None
-    out = Path(out) if out else sibling(path, "校验", ".xlsx")
-    _refuse_overwrite(path, out)
+    progress("写出标注副本……")
     return result, xlsx_writer.write_checked_copy(Path(path), out, result)
 
 
-def summarise_file(path: Path, out: Path | None = None) -> tuple[Summary, Path]:
+def summarise_file(
+    path: Path, out: Path | None = None, progress: Progress = _quiet
+) -> tuple[Summary, Path]:
     """汇总: aggregate ``path`` into a copy with the 汇总 sheet (default 台账.汇总.xlsx)."""
-    book = open_book(path)
-    summary = aggregate(book)
     out = Path(out) if out else sibling(path, "汇总", ".xlsx")
     _refuse_overwrite(path, out)
+    progress(f"读取“{Path(path).name}”……")
+    book = open_book(path)
+    progress("汇总……")
+    summary = aggregate(book)
+    progress("写出汇总副本……")
     return summary, xlsx_writer.write_summary_copy(Path(path), out, summary)
 
 
@@ -119,9 +127,12 @@ def report_file(
     template: Path | None = None,
     markdown: bool = False,
     force: bool = False,
+    progress: Progress = _quiet,
 ) -> dict[str, Path]:
     """生成报告: write the 工作总结 .docx (and .md); refused while the book has errors."""
+    progress(f"读取“{Path(path).name}”……")
     book = open_book(path)
+    progress("校验、汇总并生成工作总结……")
     return write_report(book, out or sibling(path, "工作总结", ".docx"), template, markdown, force)
 
 
@@ -138,7 +149,7 @@ def write_report(
         first = result.errors[0]
         raise RefusedError(
             f"工作簿有{len(result.errors)}个错误，请先改正后再生成报告"
-            f"（第一个：{first.sheet}!{first.cell} {first.message}）。确需生成可加 --force。"
+            f"（第一个：{first.sheet}!{first.cell} {first.message}）"
         )
     document = render_document(book, aggregate(book), template)
     out = Path(out)

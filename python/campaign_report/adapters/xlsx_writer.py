@@ -33,9 +33,13 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 TITLE_FONT = Font(bold=True, size=14)
 
 
-def load(path: Path) -> Workbook:
+def load(path: Path, out: Path) -> Workbook:
+    """Open ``path`` for a copy at ``out``; macros travel only into an .xlsm copy.
+
+    (An .xlsx holding a VBA project is a file Excel refuses to open.)
+    """
     try:
-        return openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
+        return openpyxl.load_workbook(path, keep_vba=Path(out).suffix.lower() == ".xlsm")
     except Exception as error:  # damaged zip, missing parts, wrong format
         raise BookReadError(f"无法打开工作簿“{path.name}”：{error}") from error
 
@@ -62,7 +66,7 @@ def save_atomically(book: Workbook, out: Path) -> Path:
 
 def write_checked_copy(source: Path, out: Path, result: ValidationResult) -> Path:
     """Copy ``source`` to ``out`` with bad cells marked and the 校验结果 sheet rewritten."""
-    book = load(Path(source))
+    book = load(Path(source), out)
     clear_marks(book)
     marks = [m for m in outputs.cell_marks(result) if m.sheet in book.sheetnames]
     for mark in marks:
@@ -127,7 +131,7 @@ def _write_issues_sheet(book: Workbook, result: ValidationResult, marks: list) -
 
 def write_summary_copy(source: Path, out: Path, summary: Summary) -> Path:
     """Copy ``source`` to ``out`` with the 汇总 sheet (tables and a bar chart) rewritten."""
-    book = load(Path(source))
+    book = load(Path(source), out)
     write_summary_sheet(book, summary)
     return save_atomically(book, out)
 
