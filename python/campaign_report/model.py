@@ -335,36 +335,13 @@ def _report_parse(
     if not parsed.ok:
         rule = _UNREADABLE.get(column.type, "unreadable_integer")
         issues.append(_cell_issue(definition, rule, ERROR, sheet, column, row, col, value, unit))
-    elif parsed.approx:
-        issues.append(
-            _cell_issue(
-                definition,
-                "approximate",
-                WARNING,
-                sheet,
-                column,
-                row,
-                col,
-                value,
-                unit,
-                normalised=display(parsed.value),
-            )
+    elif parsed.approx or parsed.note:
+        rule = "approximate" if parsed.approx else "guessed"
+        normalised = display(parsed.value)
+        issue = _cell_issue(
+            definition, rule, WARNING, sheet, column, row, col, value, unit, normalised=normalised
         )
-    elif parsed.note:
-        issues.append(
-            _cell_issue(
-                definition,
-                "guessed",
-                WARNING,
-                sheet,
-                column,
-                row,
-                col,
-                value,
-                unit,
-                normalised=display(parsed.value),
-            )
-        )
+        issues.append(issue)
 
 
 def _cell_issue(

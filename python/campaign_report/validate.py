@@ -135,6 +135,12 @@ def _tables(book: CampaignBook) -> Iterator[_Sheet]:
             yield _Sheet(book, table)
 
 
+def _filled_sheet(book: CampaignBook, key: str) -> _Sheet | None:
+    """The sheet ``key`` ready for a cross-sheet rule, or None when it has no rows."""
+    table = book.table(key)
+    return None if table.data.empty else _Sheet(book, table)
+
+
 def _blank_mask(series: pd.Series) -> pd.Series:
     return series.map(nm.is_blank).astype(bool)
 
@@ -325,51 +331,46 @@ def units_that_reported_nothing(book: CampaignBook) -> Iterator[Issue]:
 
 @rule
 def essays_long_enough(book: CampaignBook) -> Iterator[Issue]:
-    table = book.table("essays")
-    column = table.sheet.column("length")
-    if table.data.empty or not column.target:
+    column = book.definition.sheet("essays").column("length")
+    if not (s := _filled_sheet(book, "essays")) or not column.target:
         return
+    lengths = s.table.data["length"]
     limit = column.target * book.definition.rules.get("essay_min_ratio", 0.5)
-    s = _Sheet(book, table)
-    for index in table.data.index[(table.data["length"] < limit).fillna(False)]:
+    for index in lengths.index[(lengths < limit).fillna(False)]:
         yield s.issue(
             "essay_too_short",
             WARNING,
             index,
             column,
-            value=int(table.data.at[index, "length"]),
+            value=int(lengths[index]),
             target=column.target,
         )
 
 
 @rule
 def feedback_followed_up(book: CampaignBook) -> Iterator[Issue]:
-    table = book.table("feedback")
-    if table.data.empty:
+    if not (s := _filled_sheet(book, "feedback")):
         return
-    s = _Sheet(book, table)
-    data = table.data
+    data = s.table.data
     for rule_id, key in (("feedback_no_measure", "measure"), ("feedback_no_owner", "owner")):
         for index in data.index[data[key].isna()]:
             topic = data.at[index, "topic"] if isinstance(data.at[index, "topic"], str) else ""
-            yield s.issue(rule_id, WARNING, index, table.sheet.column(key), value=topic)
+            yield s.issue(rule_id, WARNING, index, s.sheet.column(key), value=topic)
 
 
 @rule
 def projects_on_time(book: CampaignBook) -> Iterator[Issue]:
-    table = book.table("projects")
     today = book.settings.get("report_date")
-    if table.data.empty or not today:
+    if not (s := _filled_sheet(book, "projects")) or not today:
         return
-    s = _Sheet(book, table)
-    data = table.data
+    data = s.table.data
     late = (data["deadline"] < pd.Timestamp(today)) & (data["progress"] != "已完成")
     for index in data.index[late.fillna(False)]:
         yield s.issue(
             "project_overdue",
             WARNING,
             index,
-            table.sheet.column("progress"),
+            s.sheet.column("progress"),
             value=data.at[index, "name"],
             deadline=display(_date(data.at[index, "deadline"])),
         )
@@ -377,17 +378,15 @@ def projects_on_time(book: CampaignBook) -> Iterator[Issue]:
 
 @rule
 def questionnaires_add_up(book: CampaignBook) -> Iterator[Issue]:
-    table = book.table("questionnaires")
-    if table.data.empty:
+    if not (s := _filled_sheet(book, "questionnaires")):
         return
-    s = _Sheet(book, table)
-    data = table.data
+    data = s.table.data
     for index in data.index[(data["returned"] > data["handed_out"]).fillna(False)]:
         yield s.issue(
             "returned_exceeds",
             ERROR,
             index,
-            table.sheet.column("returned"),
+            s.sheet.column("returned"),
             value=int(data.at[index, "returned"]),
             handed_out=int(data.at[index, "handed_out"]),
         )
