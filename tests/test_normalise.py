@@ -565,3 +565,16 @@ def test_no_heavy_imports() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("张三、李四等", ("张三", "李四")),
+        ("张三、李四等人", ("张三", "李四")),
+        ("李成等", ("李成等",)),  # one name: a bare 等 is kept unless it ends a list
+        ("李四等同志", ("李四",)),
+    ],
+)
+def test_persons_trailing_deng_is_not_part_of_a_name(raw: str, expected: tuple[str, ...]) -> None:
+    assert parse_persons(raw).value == expected

@@ -401,6 +401,16 @@ def parse_bool(raw: object) -> Parsed:
     return _FAIL
 
 
+_DENG_SUFFIX = re.compile(r"(?<=\S)等(?:人|同志)$")
+_DENG_AFTER_LIST = re.compile(r"(?<=\S)等$")
+
+
+def _without_trailing_deng(text: str) -> str:
+    """张三、李四等 names two people; a bare 等 ends only a list (李成等 may be a name)."""
+    text = _DENG_SUFFIX.sub("", text)
+    return _DENG_AFTER_LIST.sub("", text) if _PERSON_SEP.search(text) else text
+
+
 def _split_piece(piece: str) -> list[str]:
     """Names in one piece: split on spaces only if every token looks like a whole CJK name."""
     tokens = piece.split()
@@ -422,7 +432,8 @@ def parse_persons(raw: object) -> Parsed:
     if not isinstance(raw, str):
         return _FAIL
     names: list[str] = []
-    for piece in _PERSON_SEP.split(_nfkc(raw)):
+    text = _without_trailing_deng(_nfkc(raw).strip())
+    for piece in _PERSON_SEP.split(text):
         names.extend(n for n in _split_piece(piece) if n)
     unique = tuple(dict.fromkeys(names))
     if not unique:

@@ -178,7 +178,7 @@ def _split_copy_to(text: Any) -> list[str]:
 
 def to_markdown(document: Document) -> str:
     """A Markdown copy of the document, for a quick preview or a diff."""
-    lines = [f"# {document.title}", ""]
+    lines = [f"# {document.title.replace(chr(10), '')}", ""]
     if document.addressee:
         lines += [f"{document.addressee}：", ""]
     for block in document.blocks:
