@@ -459,3 +459,16 @@ def test_main_and_build_script_write_the_addin(tmp_path: Path) -> None:
     assert (tmp_path / "b" / eb.ADDIN_FILENAME).read_bytes() == (
         tmp_path / "a" / eb.ADDIN_FILENAME
     ).read_bytes()
+
+
+def test_one_command_builds_both_excel_files(tmp_path: Path, capsys) -> None:
+    from campaign_report.cli import main as cli_main
+
+    assert cli_main(["excel", str(tmp_path)]) == 0
+    template = tmp_path / eb.TEMPLATE_FILENAME
+    addin = tmp_path / eb.ADDIN_FILENAME
+    assert openpyxl.load_workbook(template, keep_vba=True).sheetnames[0] == eb.CONTROL_SHEET
+    with zipfile.ZipFile(addin) as archive:
+        assert b"addin.macroEnabled.main+xml" in archive.read("[Content_Types].xml")
+    out = capsys.readouterr().out
+    assert str(template) in out and str(addin) in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -265,3 +266,18 @@ def test_an_xlsm_gives_a_plain_xlsx_copy_that_excel_can_open(tmp_path: Path, def
         assert "xl/vbaProject.bin" not in archive.namelist()
         assert b"macroEnabled" not in archive.read("[Content_Types].xml")
     assert "控制台" in openpyxl.load_workbook(out).sheetnames
+
+
+def test_several_mailed_back_copies_in_one_run(example: Path, edit, tmp_path: Path, capsys) -> None:
+    good = Path(shutil.copy(example, tmp_path / "办公室.xlsx"))
+    editor = edit(example)
+    editor.set("走访", 5, "对象类别", "工厂")
+    editor.save()
+    broken = tmp_path / "损坏.xlsx"
+    broken.write_bytes(b"not a workbook")
+    assert main(["validate", str(good), str(example), str(broken), "--json", "--no-copy"]) == 2
+    captured = capsys.readouterr()
+    files = json.loads(captured.out)["files"]
+    assert [(f["file"], f["errors"]) for f in files] == [(str(good), 0), (str(example), 1)]
+    assert "损坏.xlsx" in captured.err and "不是 Excel 工作簿" in captured.err
+    assert main(["validate", str(good), str(example), "--no-copy"]) == 1

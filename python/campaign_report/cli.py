@@ -74,24 +74,44 @@ def _demo(args: argparse.Namespace) -> int:
 
 @command("validate")
 def _validate(args: argparse.Namespace) -> int:
-    """校验工作簿：标出有问题的单元格，生成带“校验结果”表的副本（原文件不动）。"""
+    """校验工作簿（可一次校验多个，如各单位发回的副本）：标出问题单元格，生成带“校验结果”表的副本。"""
     from .steps import check_file
 
-    result, out = check_file(
-        Path(args.book), args.out and Path(args.out), write=not args.no_copy, progress=_progress
-    )
+    if args.out and len(args.books) > 1:
+        raise CampaignError("校验多个工作簿时不能指定 --out，副本会各自写在原文件旁边")
+    reports, worst = [], 0
+    for book in args.books:
+        try:
+            result, out = check_file(
+                Path(book), args.out and Path(args.out), write=not args.no_copy, progress=_progress
+            )
+        except CampaignError as error:
+            if len(args.books) == 1:
+                raise
+            print(f"错误：{error}", file=sys.stderr)
+            worst = 2
+            continue
+        worst = max(worst, 0 if result.ok else 1)
+        reports.append({"file": book, **result.to_json_dict()})
+        if not args.json:
+            _print_issues(result, args.limit, out, book if len(args.books) > 1 else "")
     if args.json:
-        print(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2))
-    else:
-        for issue in result.issues[: args.limit]:
-            where = f"{issue.sheet}!{issue.cell}" if issue.cell else issue.sheet
-            print(f"[{issue.severity}] {where} {issue.message}")
-        if len(result.issues) > args.limit:
-            print(f"……另有{len(result.issues) - args.limit}条，见校验结果表")
-        print(result.summary_line())
-        if out:
-            print(f"已标注的副本：{out}")
-    return 0 if result.ok else 1
+        data = reports[0] if len(args.books) == 1 else {"files": reports}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    return worst
+
+
+def _print_issues(result, limit: int, out: Path | None, name: str) -> None:
+    if name:
+        print(f"== {name}")
+    for issue in result.issues[:limit]:
+        where = f"{issue.sheet}!{issue.cell}" if issue.cell else issue.sheet
+        print(f"[{issue.severity}] {where} {issue.message}")
+    if len(result.issues) > limit:
+        print(f"……另有{len(result.issues) - limit}条，见校验结果表")
+    print(result.summary_line())
+    if out:
+        print(f"已标注的副本：{out}")
 
 
 @command("aggregate")
@@ -148,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--markdown", action="store_true", help="以 Markdown 输出（docs/workbook.md）"
     )
     validate = sub.add_parser("validate", help=_validate.__doc__)
-    validate.add_argument("book", help="要校验的工作簿（.xlsx/.xlsm）")
+    validate.add_argument(
+        "books", nargs="+", metavar="book", help="要校验的工作簿（.xlsx/.xlsm），可多个"
+    )
     validate.add_argument("--out", help="标注副本的文件名（默认：原名.校验.xlsx）")
     validate.add_argument("--json", action="store_true", help="以 JSON 输出全部问题")
     validate.add_argument("--no-copy", action="store_true", help="只检查，不生成标注副本")
