@@ -104,3 +104,12 @@ def test_summary_copy_opens_in_libreoffice(example: Path, tmp_path: Path) -> Non
     out = tmp_path / "汇总.xlsx"
     assert main(["aggregate", str(example), "--out", str(out)]) == 0
     soffice_convert(out, tmp_path)
+
+
+def test_an_empty_template_sums_to_zero(tmp_path: Path) -> None:
+    template = tmp_path / "空.xlsx"
+    assert main(["new", str(template)]) == 0
+    summary = aggregate(open_book(template))
+    assert [v for _, v in summary.key_figures()] == [0] * len(summary.key_figures())
+    assert summary.per_unit["单位"].tolist() == [TOTAL_LABEL]
+    assert summary.facts["ideas"]["every_unit"] is False

@@ -134,7 +134,7 @@ def _leading_group(book: CampaignBook) -> dict[str, Any]:
         role: data[data["role"] == role]
         for role in ("组长", "副组长", "成员", "实施", "督查", "协调")
     }
-    non_leadership = units[units["kind"] != "局领导"] if not units.empty else units
+    non_leadership = units[units["kind"] != "局领导"]
     members = roles["成员"]
     staff = book.frame("staff")
     leadership = set(map(nm.name_key, staff.loc[staff["rank"] == "局领导", "name"].dropna()))
@@ -206,32 +206,28 @@ def _feedback(book: CampaignBook) -> dict[str, Any]:
         )
         counts = counts.sort_values(["count", "first_row"], ascending=[False, True])
         topics = counts.drop(columns="first_row").to_dict("records")
-    with_owner = int(data["owner"].notna().sum()) if not data.empty else 0
+    with_owner = int(data["owner"].notna().sum())
     return {
         "count": len(data),
         "channels": _in_order(data["channel"].dropna(), channel_order),
-        "questionnaires_out": int(questionnaires["handed_out"].sum())
-        if not questionnaires.empty
-        else 0,
-        "questionnaires_back": int(questionnaires["returned"].sum())
-        if not questionnaires.empty
-        else 0,
+        "questionnaires_out": int(questionnaires["handed_out"].sum()),
+        "questionnaires_back": int(questionnaires["returned"].sum()),
         "topics": topics,
-        "with_measure": int(data["measure"].notna().sum()) if not data.empty else 0,
+        "with_measure": int(data["measure"].notna().sum()),
         "with_owner": with_owner,
         "all_owned": len(data) > 0 and with_owner == len(data),
-        "rectified": int((data["status"] == "已整改").sum()) if not data.empty else 0,
+        "rectified": int((data["status"] == "已整改").sum()),
     }
 
 
 def _essays(book: CampaignBook) -> dict[str, Any]:
     data = book.frame("essays")
     rounding = book.definition.rules.get("essay_target_rounding", 100)
-    submitted = data[data["submitted"].fillna(False).astype(bool)] if not data.empty else data
-    lengths = data["length"].dropna() if not data.empty else pd.Series(dtype="Int64")
+    submitted = data[data["submitted"].fillna(False).astype(bool)]
+    lengths = data["length"].dropna()
     return {
         "count": len(data),
-        "authors": len(_distinct(data["author"])) if not data.empty else 0,
+        "authors": len(_distinct(data["author"])),
         "all_middle_or_above": not data.empty and bool(data["rank"].isin(MIDDLE_RANKS).all()),
         "everyone": not data.empty and len(_distinct(data["author"])) >= _middle_staff(book),
         "average_length": int(round(float(lengths.mean()) / rounding) * rounding)
@@ -246,36 +242,30 @@ def _essays(book: CampaignBook) -> dict[str, Any]:
 
 def _middle_staff(book: CampaignBook) -> int:
     staff = book.frame("staff")
-    return (
-        len(_distinct(staff.loc[staff["rank"].isin(MIDDLE_RANKS), "name"]))
-        if not staff.empty
-        else 0
-    )
+    return len(_distinct(staff.loc[staff["rank"].isin(MIDDLE_RANKS), "name"]))
 
 
 def _visits(book: CampaignBook) -> dict[str, Any]:
     data = book.frame("visits")
-    enterprise = data[data["target_kind"] == "企业"] if not data.empty else data
+    enterprise = data[data["target_kind"] == "企业"]
     visitors = _distinct(name for names in enterprise["visitors"].dropna() for name in names)
-    dates = [d for d in map(_date, enterprise["date"]) if d] if not enterprise.empty else []
-    help_counts = (
-        enterprise["help_with"].value_counts() if not enterprise.empty else pd.Series(dtype=int)
-    )
+    dates = [d for d in map(_date, enterprise["date"]) if d]
+    help_counts = enterprise["help_with"].value_counts()
     return {
         "rows": len(enterprise),
         "visitors": len(visitors),
-        "enterprises": len(_distinct(enterprise["target_name"])) if not enterprise.empty else 0,
+        "enterprises": len(_distinct(enterprise["target_name"])),
         "first": min(dates) if dates else None,
         "last": max(dates) if dates else None,
         "help_with": [h for h in help_counts.index if h != "其他"][:3],
-        "units": len(_distinct(enterprise["unit"])) if not enterprise.empty else 0,
+        "units": len(_distinct(enterprise["unit"])),
     }
 
 
 def _other_visits(book: CampaignBook) -> dict[str, Any]:
     data = book.frame("visits")
     order = book.definition.sheet("visits").column("target_kind").choices
-    return {"kinds": _in_order(data["target_kind"].dropna(), order) if not data.empty else []}
+    return {"kinds": _in_order(data["target_kind"].dropna(), order)}
 
 
 def _ideas(book: CampaignBook) -> dict[str, Any]:
@@ -283,14 +273,14 @@ def _ideas(book: CampaignBook) -> dict[str, Any]:
     units = book.frame("units")
     exempt = set(book.definition.rules.get("exempt_unit_kinds", ()))
     expected = {nm.name_key(u) for u in units.loc[~units["kind"].isin(exempt), "name"].dropna()}
-    with_ideas = {nm.name_key(u) for u in data["unit"].dropna()} if not data.empty else set()
+    with_ideas = {nm.name_key(u) for u in data["unit"].dropna()}
     return {
         "count": len(data),
         "units_with_ideas": len(with_ideas & expected),
         "units_expected": len(expected),
         "every_unit": bool(expected) and expected <= with_ideas,
         "units_without": sorted(expected - with_ideas),
-        "reported": int(data["reported"].fillna(False).astype(bool).sum()) if not data.empty else 0,
+        "reported": int(data["reported"].fillna(False).astype(bool).sum()),
         "recipient": book.settings.get("idea_recipient"),
     }
 
@@ -298,14 +288,14 @@ def _ideas(book: CampaignBook) -> dict[str, Any]:
 def _projects(book: CampaignBook) -> dict[str, Any]:
     data = book.frame("projects").sort_values(["seq", "_row"], na_position="last", kind="stable")
     rows = _records(data, ["seq", "name", "unit", "owner", "deadline", "progress", "milestones"])
-    years = sorted({d.year for d in map(_date, data["deadline"]) if d}) if not data.empty else []
+    years = sorted({d.year for d in map(_date, data["deadline"]) if d})
     return {
         "count": len(data),
         "rows": rows,
         "year": years[0] if years else book.year,
-        "units": _distinct(data["unit"]) if not data.empty else [],
-        "with_timetable": int(data["milestones"].notna().sum()) if not data.empty else 0,
-        "by_progress": data["progress"].value_counts().to_dict() if not data.empty else {},
+        "units": _distinct(data["unit"]),
+        "with_timetable": int(data["milestones"].notna().sum()),
+        "by_progress": data["progress"].value_counts().to_dict(),
     }
 
 
@@ -314,10 +304,10 @@ def _inspections(book: CampaignBook) -> dict[str, Any]:
     order = book.definition.sheet("inspections").column("method").choices
     return {
         "count": len(data),
-        "inspectors": _distinct(data["inspector"]) if not data.empty else [],
-        "methods": _in_order(data["method"].dropna(), order) if not data.empty else [],
-        "good_practices": int(data["good_practice"].notna().sum()) if not data.empty else 0,
-        "inspected_units": len(_distinct(data["inspected"])) if not data.empty else 0,
+        "inspectors": _distinct(data["inspector"]),
+        "methods": _in_order(data["method"].dropna(), order),
+        "good_practices": int(data["good_practice"].notna().sum()),
+        "inspected_units": len(_distinct(data["inspected"])),
     }
 
 
@@ -377,7 +367,7 @@ def _category_tables(book: CampaignBook) -> dict[str, pd.DataFrame]:
     for title, (sheet, key) in specs.items():
         column = book.definition.sheet(sheet).column(key)
         data = book.frame(sheet)
-        counts = data[key].value_counts() if not data.empty else pd.Series(dtype=int)
+        counts = data[key].value_counts()
         tables[title] = pd.DataFrame(
             {
                 column.header: list(column.choices),
