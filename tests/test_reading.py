@@ -142,3 +142,13 @@ def test_unreadable_files_get_one_chinese_line(
 def test_missing_file(tmp_path: Path, capsys) -> None:
     assert main(["aggregate", str(tmp_path / "没有.xlsx")]) == 2
     assert "找不到文件" in capsys.readouterr().err
+
+
+def test_an_unwritable_output_is_one_chinese_line(
+    example_master: Path, tmp_path: Path, capsys
+) -> None:
+    blocker = tmp_path / "不是文件夹"
+    blocker.write_text("x")
+    assert main(["aggregate", str(example_master), "--out", str(blocker / "汇总.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert "错误：无法读写文件" in err and "Traceback" not in err

@@ -201,6 +201,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # output piped into head and the like
         return 0
+    except OSError as error:  # e.g. the output is open in Excel, or the folder is read-only
+        if args.debug:
+            raise
+        name = f"“{error.filename}”" if error.filename else ""
+        print(
+            f"错误：无法读写文件{name}：{error.strerror or error}（文件是否正在 Excel 中打开？）",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         print("已中止。", file=sys.stderr)
         return 130
