@@ -179,3 +179,22 @@ def test_an_unexpected_failure_becomes_a_chinese_message(control_book: Path, mon
     monkeypatch.setattr(macros, "aggregate_book", broken)
     assert macros.aggregate(book) is None
     assert _status(book).startswith("出错了：RuntimeError: 磁盘已满")
+
+
+def test_an_unsaved_book_is_asked_to_be_saved_first(control_book: Path) -> None:
+    book = open_remote(control_book)  # a remote book has a name but no folder, like an unsaved one
+    assert macros.generate_report(book) is None
+    assert _status(book) == "未完成：请先把工作簿保存到文件夹中，报告会保存在工作簿旁边"
+
+
+def test_a_report_open_in_word_is_a_message(
+    control_book: Path, tmp_path: Path, monkeypatch
+) -> None:
+    book = open_remote(control_book)
+
+    def locked(document, path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("campaign_report.steps.write_docx", locked)
+    assert macros.generate_report(book, out_dir=tmp_path) is None
+    assert _status(book).startswith("未完成：无法写入文件“")

@@ -48,6 +48,9 @@ def _reported(function: F) -> F:
             return function(book, **kwargs)
         except CampaignError as error:
             _status(book, f"未完成：{error}")
+        except OSError as error:  # the report is open in Word, the folder is read-only, ...
+            name = f"“{error.filename}”" if error.filename else ""
+            _status(book, f"未完成：无法写入文件{name}（是否正在 Word 或 Excel 中打开？）")
         except Exception as error:  # the office must see a message, not a VBA error box
             last = traceback.extract_tb(error.__traceback__)[-1]
             _status(
@@ -87,7 +90,9 @@ def aggregate(book: Any = None) -> Any:
 @_reported
 def generate_report(book: Any = None, out_dir: Path | None = None, force: bool = False) -> Any:
     """生成报告: save the 工作总结 .docx next to the workbook and say where."""
-    folder = Path(out_dir) if out_dir else Path(book.fullname).resolve().parent
+    if out_dir is None and not Path(book.fullname).is_absolute():
+        raise CampaignError("请先把工作簿保存到文件夹中，报告会保存在工作簿旁边")
+    folder = Path(out_dir) if out_dir else Path(book.fullname).parent
     name = Path(book.name).stem
     written = write_report(
         _read(book), folder / f"{name}.工作总结.docx", markdown=False, force=force
