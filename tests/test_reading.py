@@ -58,6 +58,8 @@ def test_blank_rows_and_total_rows_are_ignored(example: Path, edit) -> None:
     editor.set("征求意见表", last + 2, "发放单位", "合计")
     editor.set("征求意见表", last + 2, "发放份数", 300)
     editor.set("征求意见表", last + 3, "发放对象", "　 ")  # only a full-width space
+    editor.set("征求意见表", last + 4, "发放日期", "汇总")  # Excel's Total Row label
+    editor.set("征求意见表", last + 4, "发放份数", "=SUBTOTAL(109,[发放份数])")
     editor.save()
     book = open_book(example)
     assert len(book.frame("questionnaires")) == before

@@ -23,7 +23,8 @@ WARNING = "警告"
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1}
 
 ROW = "_row"  # the Excel row number of each record travels with it through pandas
-TOTAL_LABELS = frozenset({"合计", "总计", "小计", "共计"})
+# Labels of a total row: a clerk's 合计, or what Excel's own table Total Row writes (汇总 / Total).
+TOTAL_LABELS = frozenset({"合计", "总计", "小计", "共计", "汇总", "Total"})
 HEADER_SEARCH_ROWS = 10
 
 
