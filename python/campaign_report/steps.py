@@ -95,10 +95,7 @@ def check_file(
     path: Path, out: Path | None = None, write: bool = True, progress: Progress = _quiet
 ) -> tuple[ValidationResult, Path | None]:
     """校验: validate ``path``; with ``write`` save a marked copy (default 台账.校验.xlsx)."""
-    out = Path(out) if out else sibling(path, "校验", ".xlsx")
-    _refuse_overwrite(path, out)
-    progress(f"读取“{Path(path).name}”……")
-    book = open_book(path)
+    out, book = _open_for_copy(path, out, "校验", progress)
     progress("校验……")
     result = validate(book)
     if not write:
@@ -111,10 +108,7 @@ def summarise_file(
     path: Path, out: Path | None = None, progress: Progress = _quiet
 ) -> tuple[Summary, Path]:
     """汇总: aggregate ``path`` into a copy with the 汇总 sheet (default 台账.汇总.xlsx)."""
-    out = Path(out) if out else sibling(path, "汇总", ".xlsx")
-    _refuse_overwrite(path, out)
-    progress(f"读取“{Path(path).name}”……")
-    book = open_book(path)
+    out, book = _open_for_copy(path, out, "汇总", progress)
     progress("汇总……")
     summary = aggregate(book)
     progress("写出汇总副本……")
@@ -160,6 +154,16 @@ def write_report(
         _write_text_atomically(md, to_markdown(document))
         written["Markdown"] = md
     return written
+
+
+def _open_for_copy(
+    path: Path, out: Path | None, tag: str, progress: Progress
+) -> tuple[Path, CampaignBook]:
+    """Name the copy (checked before any work, so a bad name fails fast), then read the book."""
+    out = Path(out) if out else sibling(path, tag, ".xlsx")
+    _refuse_overwrite(path, out)
+    progress(f"读取“{Path(path).name}”……")
+    return out, open_book(path)
 
 
 def _refuse_overwrite(source: Path, out: Path) -> None:
