@@ -8,6 +8,7 @@ tables, data validations and, for the .xlsm, form buttons and a VBA project.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -122,12 +123,13 @@ def _roster_formula(roster: Sheet) -> str:
 # -- 填表说明 --
 
 
+INSTRUCTION_WIDTHS = (18, 36, 6, 60)
+
+
 def _write_instructions(book: xlsxwriter.Workbook, styles: _Styles, definition: Definition) -> None:
     sheet = book.add_worksheet(INSTRUCTIONS_SHEET)
-    sheet.set_column(0, 0, 18)
-    sheet.set_column(1, 1, 16)
-    sheet.set_column(2, 2, 8)
-    sheet.set_column(3, 3, 60)
+    for col, width in enumerate(INSTRUCTION_WIDTHS):
+        sheet.set_column(col, col, width)
     sheet.write(0, 0, "填表说明", styles.title)
     sheet.write(
         1,
@@ -144,10 +146,21 @@ def _write_instructions(book: xlsxwriter.Workbook, styles: _Styles, definition: 
             sheet.write(row, col, title, styles.header)
         row += 1
         for column in item.columns:
-            sheet.write_row(row, 0, _instruction_row(column), styles.wrap)
+            cells = _instruction_row(column)
+            sheet.write_row(row, 0, cells, styles.wrap)
+            sheet.set_row(row, 15 * _lines_needed(cells))
             row += 1
         row += 1
     sheet.freeze_panes(1, 0)
+
+
+def _lines_needed(cells: list[str]) -> int:
+    """Wrapped lines of the fullest cell; a Chinese character takes two width units.
+
+    Excel autofits such rows on open, LibreOffice does not, so the height is set.
+    """
+    widths = (len(text) * 2 / width for text, width in zip(cells, INSTRUCTION_WIDTHS, strict=True))
+    return max(1, math.ceil(max(widths)))
 
 
 def _instruction_row(column: Column) -> list[str]:
