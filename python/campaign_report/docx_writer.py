@@ -13,11 +13,8 @@ splits across pages.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
 import re
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,6 +33,7 @@ from docx.styles.style import BaseStyle, ParagraphStyle
 from docx.table import Table as WordTable
 from docx.text.paragraph import Paragraph as WordParagraph
 
+from campaign_report.atomic import atomic_path
 from campaign_report.document import Document, Heading, Paragraph, Table
 
 # --- Page and grid (twips: 1/20 pt, 1 mm = 1440 / 25.4 ≈ 56.69 twips) -------------------------
@@ -633,18 +631,5 @@ def _ppr_child(p_pr, tag: str):
 
 
 def _save_atomically(word: WordDocument, path: Path) -> None:
-    # os.open with 0o666 lets the umask decide the mode, as for any new file (mkstemp would
-    # leave the report readable by its owner only).
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    descriptor = os.open(temp, flags, 0o666)
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            word.save(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
+    with atomic_path(path) as scratch, open(scratch, "wb") as stream:
+        word.save(stream)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import re
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from importlib import metadata, util
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from . import atomic
 from .resources import addin_dir
 
 if TYPE_CHECKING:
@@ -188,7 +188,7 @@ def _normalise_project(raw: bytes) -> bytes:
 def build_vba_project(kind: VbaKind, out_path: Path) -> Path:
     """Write the edited vbaProject.bin of the workbook or the add-in to ``out_path``."""
     out_path = Path(out_path)
-    _write_atomically(out_path, vba_project_bytes(kind))
+    atomic.write_bytes(out_path, vba_project_bytes(kind))
     return out_path
 
 
@@ -331,7 +331,7 @@ def build_addin(out_path: Path) -> Path:
                 data = _use_2006_customui_type(data)
             # The donor's ZipInfo keeps names, order and timestamps: the build is reproducible.
             package.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
-    _write_atomically(out_path, buffer.getvalue())
+    atomic.write_bytes(out_path, buffer.getvalue())
     return out_path
 
 
@@ -348,22 +348,6 @@ def _use_2006_customui_type(rels: bytes) -> bytes:
 # --------------------------------------------------------------------------------------
 # Files and command line
 # --------------------------------------------------------------------------------------
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    # A half-written .xlam in XLSTART would break Excel's start-up, so replace it in one step.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
-            temp.flush()
-            os.fsync(temp.fileno())
-        os.chmod(temp_name, 0o644)  # mkstemp makes 0600; the result is an ordinary output file
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
 
 
 TEMPLATE_FILENAME = "活动台账模板.xlsm"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
+from . import atomic
 from .adapters import xlsx_writer
 from .adapters.xlsx_reader import read_raw_sheets
 from .adapters.xlsx_template import build_workbook
@@ -151,7 +151,7 @@ def write_report(
     written = {"报告": write_docx(document, out)}
     if markdown:
         md = out.with_suffix(".md")
-        _write_text_atomically(md, to_markdown(document))
+        atomic.write_text(md, to_markdown(document))
         written["Markdown"] = md
     return written
 
@@ -169,9 +169,3 @@ def _open_for_copy(
 def _refuse_overwrite(source: Path, out: Path) -> None:
     if Path(out).resolve() == Path(source).resolve():
         raise CampaignError("输出文件不能与输入文件相同：本工具从不修改原工作簿，请换一个文件名")
-
-
-def _write_text_atomically(path: Path, text: str) -> None:
-    scratch = path.with_name(path.name + ".tmp")
-    scratch.write_text(text, encoding="utf-8")
-    os.replace(scratch, path)

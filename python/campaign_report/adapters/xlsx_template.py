@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
+from ..atomic import atomic_path
 from ..definition import Column, Definition, Sheet
 
 INSTRUCTIONS_SHEET = "填表说明"
@@ -43,10 +42,8 @@ def build_workbook(
     path = Path(path)
     if macros != (path.suffix.lower() == ".xlsm"):
         raise ValueError("a workbook with macros must be named .xlsm, one without .xlsx")
-    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
-        partial = Path(scratch) / f"building{path.suffix}"
-        _write(definition, partial, records or {}, settings or {}, macros)
-        os.replace(partial, path)
+    with atomic_path(path) as scratch:
+        _write(definition, scratch, records or {}, settings or {}, macros)
     return path
 
 

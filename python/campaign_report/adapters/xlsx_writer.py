@@ -6,8 +6,6 @@ saved to a temporary file beside the target, then moved into place.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import outputs
 from ..aggregate import PER_UNIT_COLUMNS, Summary
+from ..atomic import atomic_path
 from ..errors import BookReadError
 from ..validate import ValidationResult
 
@@ -45,20 +44,9 @@ def load(path: Path, out: Path) -> Workbook:
 
 
 def save_atomically(book: Workbook, out: Path) -> Path:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, scratch = tempfile.mkstemp(suffix=out.suffix, dir=out.parent)
-    os.close(handle)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(scratch, 0o666 & ~umask)  # mkstemp makes it private; the output is an ordinary file
-    try:
+    with atomic_path(out) as scratch:
         book.save(scratch)
-        os.replace(scratch, out)
-    finally:
-        if os.path.exists(scratch):
-            os.remove(scratch)
-    return out
+    return Path(out)
 
 
 # -- 校验 --
