@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from .aggregate import Summary
-from .model import ERROR, Issue
+from .model import ERROR, Issue, column_letter
 from .validate import ValidationResult
 
 ISSUES_SHEET = "校验结果"
@@ -48,6 +48,10 @@ class CellMark:
     col: int
     colour: str  # RRGGBB
     note: str
+
+    @property
+    def address(self) -> str:
+        return f"{column_letter(self.col)}{self.row}"
 
 
 def cell_marks(result: ValidationResult) -> list[CellMark]:
@@ -103,7 +107,35 @@ def link_target(sheet: str, cell: str) -> str:
     return f"'{sheet}'!{cell}"
 
 
-def summary_blocks(summary: Summary) -> list[tuple[str, pd.DataFrame]]:
+@dataclass(frozen=True)
+class Block:
+    """One table of the 汇总 sheet, as plain cell values."""
+
+    title: str
+    headers: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+
+def summary_title(summary: Summary) -> str:
+    return f"{summary.facts['settings'].get('campaign_name') or '活动'}汇总"
+
+
+def summary_blocks(summary: Summary) -> list[Block]:
     """The 汇总 sheet's tables, top to bottom: per-unit, key figures, then each category."""
     figures = pd.DataFrame(summary.key_figures(), columns=["项目", "数值"])
-    return [("各单位情况", summary.per_unit), ("主要数字", figures), *summary.tables.items()]
+    frames = [("各单位情况", summary.per_unit), ("主要数字", figures), *summary.tables.items()]
+    return [
+        Block(
+            title,
+            tuple(frame.columns),
+            [tuple(map(_plain, r)) for r in frame.itertuples(index=False)],
+        )
+        for title, frame in frames
+    ]
+
+
+def _plain(value: Any) -> Any:
+    """A cell value both writers accept: numpy scalars and Timestamps become Python values."""
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value.item() if hasattr(value, "item") else value

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pandas as pd
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -91,7 +90,9 @@ def _mark(cell: Any, mark: outputs.CellMark) -> None:
     cell.comment = comment
 
 
-def _write_issues_sheet(book: Workbook, result: ValidationResult, marks: list) -> None:
+def _write_issues_sheet(
+    book: Workbook, result: ValidationResult, marks: list[outputs.CellMark]
+) -> None:
     sheet = _fresh_sheet(book, outputs.ISSUES_SHEET, index=0)
     sheet["A1"] = result.summary_line()
     sheet["A1"].font = TITLE_FONT
@@ -126,16 +127,15 @@ def write_summary_copy(source: Path, out: Path, summary: Summary) -> Path:
 
 def write_summary_sheet(book: Workbook, summary: Summary) -> Worksheet:
     sheet = _fresh_sheet(book, outputs.SUMMARY_SHEET, index=0)
-    sheet["A1"] = f"{summary.facts['settings'].get('campaign_name') or '活动'}汇总"
+    sheet["A1"] = outputs.summary_title(summary)
     sheet["A1"].font = TITLE_FONT
     row = 3
-    for number, (title, frame) in enumerate(outputs.summary_blocks(summary)):
-        sheet.cell(row, 1, title).font = Font(bold=True, size=12, color="1F4E78")
-        rows = [tuple(_plain(v) for v in record) for record in frame.itertuples(index=False)]
-        _write_table(sheet, row + 1, 1, tuple(frame.columns), rows, f"T_summary_{number}")
+    for number, block in enumerate(outputs.summary_blocks(summary)):
+        sheet.cell(row, 1, block.title).font = Font(bold=True, size=12, color="1F4E78")
+        _write_table(sheet, row + 1, 1, block.headers, block.rows, f"T_summary_{number}")
         if number == 0:
-            _add_unit_chart(sheet, row + 1, len(rows) - 1, tuple(frame.columns))
-        row += len(rows) + 4
+            _add_unit_chart(sheet, row + 1, len(block.rows) - 1, block.headers)
+        row += len(block.rows) + 4
     sheet.column_dimensions["A"].width = 28
     for col in range(2, 2 + len(PER_UNIT_COLUMNS)):
         sheet.column_dimensions[get_column_letter(col)].width = 14
@@ -204,9 +204,3 @@ def _write_table(
     table = Table(displayName=name, ref=f"{get_column_letter(left)}{top}:{last}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
     sheet.add_table(table)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (pd.Timestamp,)):
-        return value.to_pydatetime()
-    return value.item() if hasattr(value, "item") else value

@@ -8,16 +8,13 @@ that grows with sheets, not with rows. The rest is listed on 校验结果.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
-
-import pandas as pd
 
 from .. import outputs
 from ..aggregate import Summary
 from ..definition import Definition
-from ..model import RawSheet, column_letter
+from ..model import RawSheet
 from ..validate import ValidationResult
 
 MAX_CELL_MARKS = 200
@@ -49,7 +46,7 @@ def write_validation(book: Any, result: ValidationResult) -> int:
     previous = _previous_marks(book, names)
     marks = [m for m in outputs.cell_marks(result) if m.sheet in names]
     kept = marks[:MAX_CELL_MARKS]
-    new_cells = {(m.sheet, column_letter(m.col) + str(m.row)) for m in kept}
+    new_cells = {(m.sheet, m.address) for m in kept}
     for sheet, address in previous - new_cells:
         if sheet in names:
             cell = book.sheets[sheet].range(address)
@@ -57,8 +54,8 @@ def write_validation(book: Any, result: ValidationResult) -> int:
             if cell.note is not None:
                 cell.note.delete()
     for mark in kept:
-        address = column_letter(mark.col) + str(mark.row)
-        _mark(book.sheets[mark.sheet].range(address), mark, ours=(mark.sheet, address) in previous)
+        cell = book.sheets[mark.sheet].range(mark.address)
+        _mark(cell, mark, ours=(mark.sheet, mark.address) in previous)
     _write_issues_sheet(book, result, kept)
     return len(marks) - len(kept)
 
@@ -106,13 +103,12 @@ def _link_formula(sheet: str, cell: str) -> str:
 def write_summary(book: Any, summary: Summary) -> None:
     """Rewrite the 汇总 sheet: one block a table, top to bottom."""
     sheet = _fresh_sheet(book, outputs.SUMMARY_SHEET)
-    sheet.range("A1").value = f"{summary.facts['settings'].get('campaign_name') or '活动'}汇总"
+    sheet.range("A1").value = outputs.summary_title(summary)
     row = 3
-    for title, frame in outputs.summary_blocks(summary):
-        sheet.range((row, 1)).value = title
-        rows = [[_plain(v) for v in record] for record in frame.itertuples(index=False)]
-        _write_block(sheet, row + 1, 1, list(frame.columns), rows)
-        row += len(rows) + 4
+    for block in outputs.summary_blocks(summary):
+        sheet.range((row, 1)).value = block.title
+        _write_block(sheet, row + 1, 1, block.headers, block.rows)
+        row += len(block.rows) + 4
     sheet.activate()
 
 
@@ -148,11 +144,3 @@ def _write_block(
     header.color = HEADER_COLOUR
     header.font.color = "#FFFFFF"
     header.font.bold = True
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if isinstance(value, dt.date):
-        return value
-    return value.item() if hasattr(value, "item") else value
