@@ -79,17 +79,7 @@ def validate(book: CampaignBook) -> ValidationResult:
     issues.sort(
         key=lambda i: (SEVERITY_ORDER[i.severity], order.get(i.sheet, 99), i.row or 0, i.col or 0)
     )
-    return ValidationResult(_unique(issues))
-
-
-def _unique(issues: list[Issue]) -> list[Issue]:
-    seen, kept = set(), []
-    for issue in issues:
-        key = (issue.rule, issue.sheet, issue.row, issue.col, issue.message)
-        if key not in seen:
-            seen.add(key)
-            kept.append(issue)
-    return kept
+    return ValidationResult(issues)
 
 
 # -- helpers --
