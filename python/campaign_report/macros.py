@@ -20,7 +20,7 @@ from .definition import load_definition
 from .errors import CampaignError
 from .excel_build import CONTROL_SHEET, STATUS_CELL
 from .model import CampaignBook, load_book
-from .steps import write_report
+from .steps import sibling, write_report
 from .validate import validate as validate_book
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -92,10 +92,9 @@ def generate_report(book: Any = None, out_dir: Path | None = None, force: bool =
     """生成报告: save the 工作总结 .docx next to the workbook and say where."""
     if out_dir is None and not Path(book.fullname).is_absolute():
         raise CampaignError("请先把工作簿保存到文件夹中，报告会保存在工作簿旁边")
-    folder = Path(out_dir) if out_dir else Path(book.fullname).parent
-    name = Path(book.name).stem
-    written = write_report(
-        _read(book), folder / f"{name}.工作总结.docx", markdown=False, force=force
-    )
+    out = sibling(Path(book.fullname), "工作总结", ".docx")  # the CLI's name for it too
+    if out_dir is not None:
+        out = Path(out_dir) / out.name
+    written = write_report(_read(book), out, markdown=False, force=force)
     _status(book, f"已生成工作总结：{written['报告']}")
     return written
