@@ -19,7 +19,7 @@ from campaign_report.steps import check_file
 def control_book(tmp_path: Path, definition) -> Path:
     """The example as the office has it: an .xlsm with the 控制台 sheet."""
     records, settings = load_example(definition)
-    return build_workbook(definition, tmp_path / "台账.xlsm", records, settings, macros=True)
+    return build_workbook(definition, tmp_path / "台账.xlsm", records, settings)
 
 
 def _sheet_position(book, name: str) -> int:

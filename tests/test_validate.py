@@ -259,7 +259,7 @@ def test_an_xlsm_gives_a_plain_xlsx_copy_that_excel_can_open(tmp_path: Path, def
     from campaign_report.example import load_example
 
     records, settings = load_example(definition)
-    xlsm = build_workbook(definition, tmp_path / "台账.xlsm", records, settings, macros=True)
+    xlsm = build_workbook(definition, tmp_path / "台账.xlsm", records, settings)
     _, out = check_file(xlsm)
     assert out.name == "台账.校验.xlsx"
     with zipfile.ZipFile(out) as archive:

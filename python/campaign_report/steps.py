@@ -32,7 +32,7 @@ def new_workbook(out: Path, definition: Definition | None = None) -> Path:
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
         raise CampaignError(f"输出文件名“{out.name}”应以 .xlsx 或 .xlsm 结尾")
     out.parent.mkdir(parents=True, exist_ok=True)
-    return build_workbook(definition, out, macros=out.suffix.lower() == ".xlsm")
+    return build_workbook(definition, out)
 
 
 def open_book(path: Path, definition: Definition | None = None) -> CampaignBook:
@@ -45,8 +45,7 @@ def build_example(out: Path, definition: Definition | None = None) -> Path:
     """Write the seed campaign's filled workbook (.xlsm: with the 控制台 buttons)."""
     definition = definition or load_definition()
     records, settings = load_example(definition)
-    out = Path(out)
-    return build_workbook(definition, out, records, settings, macros=out.suffix.lower() == ".xlsm")
+    return build_workbook(definition, Path(out), records, settings)
 
 
 def run_demo(outdir: Path, progress: Progress = _quiet) -> dict[str, Path]:

@@ -32,16 +32,14 @@ def build_workbook(
     path: Path,
     records: Records | None = None,
     settings: Mapping[str, Any] | None = None,
-    macros: bool = False,
 ) -> Path:
-    """Write the workbook to ``path`` (.xlsx, or .xlsm with the control sheet and its buttons).
+    """Write the workbook to ``path``: an .xlsm gets the control sheet and its buttons.
 
     ``records`` fills the table sheets and ``settings`` the 设置 sheet; without
     them the result is the empty template. The file is written atomically.
     """
     path = Path(path)
-    if macros != (path.suffix.lower() == ".xlsm"):
-        raise ValueError("a workbook with macros must be named .xlsm, one without .xlsx")
+    macros = path.suffix.lower() == ".xlsm"
     with atomic_path(path) as scratch:
         _write(definition, scratch, records or {}, settings or {}, macros)
     return path
