@@ -51,3 +51,13 @@ def test_ruff_is_clean() -> None:
         text=True,
     )
     assert done.returncode == 0, done.stdout
+
+
+def test_shipped_data_folders_are_real_paths_wherever_the_package_is_installed() -> None:
+    # Under CI's plain (non-editable) install these resolve inside site-packages.
+    from campaign_report import resources
+
+    assert (resources.workbook_dir() / "definition.toml").is_file()
+    assert (resources.workbook_dir() / "example").is_dir()
+    assert any(resources.templates_dir().glob("*.j2"))
+    assert (resources.addin_dir() / "customUI.xml").is_file()

@@ -152,7 +152,7 @@ def vba_project_bytes(kind: VbaKind) -> bytes:
     """Return the donor's vbaProject.bin with its macro module replaced by our source."""
     donor = _DONORS[kind]
     source = vba_source(kind)
-    from pyopenvba import ExcelFile  # build-time dependency only
+    from pyopenvba import ExcelFile
 
     # pyOpenVBA edits whole packages, so it works on a throwaway copy of the donor.
     with tempfile.TemporaryDirectory(prefix="campaign-vba-") as tmp:

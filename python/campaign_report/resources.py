@@ -1,22 +1,23 @@
 """Where the shipped data files are: the definition, the example, templates, add-in sources.
 
-In a source checkout (and an editable install) they are the repo's top-level
-folders; an installed wheel carries them as the package's data subpackages.
+An installed wheel carries them as folders inside the package (``campaign_report/workbook``
+and so on, see ``package-dir`` in pyproject.toml); a source checkout, and an editable install
+that points into it, has them at the top of the repo where people look for them.
 """
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
-_REPO = Path(__file__).resolve().parents[2]
+_PACKAGE = Path(__file__).resolve().parent
+_REPO = _PACKAGE.parents[1]
 
 
 def _folder(name: str) -> Path:
-    in_checkout = _REPO / name
-    if (_REPO / "pyproject.toml").is_file() and in_checkout.is_dir():
-        return in_checkout
-    return Path(str(resources.files(f"campaign_report.{name}")))
+    # A real path, never importlib.resources.files(): the data folders have no __init__.py,
+    # so files() gives a namespace MultiplexedPath whose str() is a repr, not a path.
+    shipped = _PACKAGE / name
+    return shipped if shipped.is_dir() else _REPO / name
 
 
 def workbook_dir() -> Path:
