@@ -147,6 +147,44 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("doctor")
+def _doctor(args: argparse.Namespace) -> int:
+    """检查本机能否从 Excel 运行本软件（Python、xlwings、Excel、宏、加载项），每项说明怎么办。"""
+    from . import doctor
+    from .office_pc import LocalPC
+
+    checks = doctor.run(LocalPC(), [Path(f) for f in args.files])
+    for check in checks:
+        print(check.line())
+    return 1 if doctor.has_problem(checks) else 0
+
+
+@command("setup-excel")
+def _setup_excel(args: argparse.Namespace) -> int:
+    """一步配置 Excel：Python 路径、加载项、模板、受信任位置，然后检查；--remove 撤销。"""
+    from . import doctor, excel_setup
+    from .office_pc import LocalPC
+
+    pc = LocalPC()
+    if args.remove:
+        excel_setup.remove(pc, print)
+        return 0
+    excel_setup.setup(pc, print, lambda question: _confirm(question, args.yes))
+    print("—— 检查结果 ——")
+    checks = doctor.run(pc)
+    for check in checks:
+        print(check.line())
+    return 1 if doctor.has_problem(checks) else 0
+
+
+def _confirm(question: str, yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        return False  # nobody to ask: leave it, the message says how to do it later
+    return input(f"{question}[y/N] ").strip().lower() in ("y", "yes", "是")
+
+
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -186,6 +224,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--force", action="store_true", help="工作簿有错误时也生成")
     demo = sub.add_parser("demo", help=_demo.__doc__)
     demo.add_argument("outdir", help="输出文件夹")
+    doctor = sub.add_parser("doctor", help=_doctor.__doc__)
+    doctor.add_argument(
+        "files", nargs="*", metavar="file", help="也检查这些文件（网络标记、VBA 版本、配置表）"
+    )
+    setup = sub.add_parser("setup-excel", help=_setup_excel.__doc__)
+    setup.add_argument("--yes", action="store_true", help="不询问，直接添加受信任位置")
+    setup.add_argument("--remove", action="store_true", help="撤销 setup-excel 所做的一切")
     return parser
 
 

@@ -199,25 +199,24 @@ def build_vba_project(kind: VbaKind, out_path: Path) -> Path:
 _FIRST_BUTTON_ROW = 3  # zero-based: buttons in rows 4, 6, 8, a thin row after each
 _BUTTON_SIZE = {"width": 128, "height": 36, "x_offset": 6, "y_offset": 4}
 
-# Keys of the donor's _xlwings.conf sheet, in its order. The sheet is read from A1 down to
-# the first empty cell in column A, key in A and value in B; column C is ours for hints.
+# The settings block of the xlwings.conf sheet, read from A1 down to the first empty cell in
+# column A (key in A, value in B; column C is ours for hints). A key listed here wins over the
+# user's %USERPROFILE%\\.xlwings\\xlwings.conf even when its value is blank, so the donor's
+# blank rows (Interpreter_Win/_Mac, PYTHONPATH, Conda Path/Env, UDF Modules) are left out:
+# the interpreter comes from the user's file, which `campaign-report setup-excel` writes.
 # The Boolean keys keep the donor's FALSE: the VBA compares them with True, and an empty
 # cell there (Empty compared with True) is a case xlwings never ships, so never tried.
-_CONFIG_ROWS: tuple[tuple[str, bool | None, str], ...] = (
-    ("Interpreter_Win", None, "Windows 上 python.exe 的完整路径；留空则用 PATH 里的 python"),
-    ("Interpreter_Mac", None, "macOS 上 python 的完整路径；留空则用 PATH 里的 python"),
-    ("PYTHONPATH", None, "未用 pip 安装 campaign-report 时，填其 python 文件夹；多个用 ; 分隔"),
-    ("Conda Path", None, "用 Anaconda/Miniconda 时填其安装文件夹，如 C:\\Users\\张三\\miniconda3"),
-    ("Conda Env", None, "Conda 环境名，如 base；与 Conda Path 一起填写"),
-    ("UDF Modules", None, "本工作簿不用，留空"),
+_CONFIG_ROWS: tuple[tuple[str, bool, str], ...] = (
     ("Debug UDFs", False, "本工作簿不用"),
     ("Use UDF Server", False, "本工作簿不用"),
     ("Show Console", False, "改为 TRUE 时运行会显示命令行窗口，便于排查问题"),
 )
 _CONFIG_NOTES = (
     "说明：本表由 xlwings 读取，设置从 A1 开始，每行一项（A 列名称，B 列值）。",
-    "本表列出的项优先于用户文件夹下 .xlwings\\xlwings.conf 中的同名设置；"
-    "想改用那里的设置，删除本表中对应的整行。",
+    "Python 的路径由 campaign-report setup-excel 写入用户文件夹下的 .xlwings\\xlwings.conf。",
+    "只想让本文件用另一个 Python 时，在上面的设置中插入一行：A 列 Interpreter_Win，"
+    "B 列 python.exe 的完整路径（也可加 PYTHONPATH、Conda Path、Conda Env）。",
+    "本表列出的项优先于用户文件中的同名设置，值为空也一样，所以不用的项不要列出。",
     "Python 环境须装有 xlwings " + XLWINGS_VERSION + " 和 campaign-report。",
 )
 
@@ -271,8 +270,8 @@ def _lay_out_control_sheet(
     sheet.set_row(13, 48)
     sheet.merge_range(
         "A14:B14",
-        "首次使用前须在本机装好 Python、xlwings 和 campaign-report，并允许本文件运行宏。"
-        f"Python 路径等设置在隐藏的工作表“{CONFIG_SHEET}”中（右键工作表标签 → 取消隐藏）。",
+        "首次使用前须在本机装好 Python 和 campaign-report，运行一次 campaign-report setup-excel，"
+        "并允许本文件运行宏。有问题时运行 campaign-report doctor 本文件名，按提示处理。",
         hint_format,
     )
     sheet.activate()
@@ -288,8 +287,7 @@ def _add_config_sheet(workbook: xlsxwriter.Workbook) -> None:
     sheet.set_column("C:C", 70)
     for row, (key, value, hint) in enumerate(_CONFIG_ROWS):
         sheet.write_string(row, 0, key)
-        if value is not None:
-            sheet.write_boolean(row, 1, value)
+        sheet.write_boolean(row, 1, value)
         sheet.write_string(row, 2, hint)
     first_note = len(_CONFIG_ROWS) + 1  # one empty row ends the settings block
     for offset, note in enumerate(_CONFIG_NOTES):
