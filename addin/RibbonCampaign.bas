@@ -8,17 +8,35 @@ Attribute VB_Name = "RibbonMyAddin"
 ' The module keeps the donor's name RibbonMyAddin: renaming a module rewrites
 ' the PROJECT, PROJECTwm and dir streams, an edit nobody has checked in Excel.
 ' IRibbonControl comes from the Office library, which the donor references.
+' Each Sub first asks the guards in Guards.bas (appended to this module at build
+' time) whether it may run, and has its own error handler: whatever fails, the
+' user sees one Chinese message, never the VBA Debug dialog.
 ' Keep this file ASCII: the project's code page is 1252.
 Option Explicit
 
 Sub OnValidate(control As IRibbonControl)
+    On Error GoTo Failed
+    If Not CrReady("validate", ActiveWorkbook) Then Exit Sub
     RunPython "import campaign_report.macros as m; m.validate()"
+    Exit Sub
+Failed:
+    CrFailed Err.Description
 End Sub
 
 Sub OnSummarize(control As IRibbonControl)
+    On Error GoTo Failed
+    If Not CrReady("aggregate", ActiveWorkbook) Then Exit Sub
     RunPython "import campaign_report.macros as m; m.aggregate()"
+    Exit Sub
+Failed:
+    CrFailed Err.Description
 End Sub
 
 Sub OnReport(control As IRibbonControl)
+    On Error GoTo Failed
+    If Not CrReady("report", ActiveWorkbook) Then Exit Sub
     RunPython "import campaign_report.macros as m; m.generate_report()"
+    Exit Sub
+Failed:
+    CrFailed Err.Description
 End Sub

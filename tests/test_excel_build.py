@@ -101,6 +101,27 @@ def subs(code: str) -> dict[str, tuple[str, str]]:
     return {m.group(1): (m.group(2).strip(), m.group(3).strip()) for m in pattern.finditer(code)}
 
 
+# The command-line step each button runs in WPS (Guards.bas: CrRunOutsideExcel).
+CLI_STEP = {"Validate": "validate", "Summarize": "aggregate", "Report": "report"}
+
+
+def guarded_body(macro: eb.Macro, kind: str) -> list[str]:
+    """What every button's Sub holds: the guard, the RunPython line, its own error handler."""
+    book = "ThisWorkbook" if kind == "workbook" else "ActiveWorkbook"
+    return [
+        "On Error GoTo Failed",
+        f'If Not CrReady("{CLI_STEP[macro.vba_sub]}", {book}) Then Exit Sub',
+        macro.run_python,
+        "Exit Sub",
+        "Failed:",
+        "CrFailed Err.Description",
+    ]
+
+
+def lines(body: str) -> list[str]:
+    return [line.strip() for line in body.splitlines() if line.strip()]
+
+
 def streams(vba_bin: bytes) -> dict[str, bytes]:
     ole = olefile.OleFileIO(io.BytesIO(vba_bin))
     try:
@@ -155,7 +176,7 @@ def test_bas_sources_agree_with_macros(kind: str) -> None:
     for name, macro in zip(names, eb.MACROS, strict=True):
         params, body = found[name]
         assert params == ("" if kind == "workbook" else RIBBON_PARAMS)
-        assert body == macro.run_python
+        assert lines(body) == guarded_body(macro, kind)
 
 
 def test_macros_name_the_requested_functions() -> None:
@@ -182,7 +203,7 @@ def test_vba_modules_read_back_with_olevba(kind: str, vba_bins: dict[str, bytes]
         name = macro.vba_sub if kind == "workbook" else macro.ribbon_callback
         params, body = found[name]
         assert params == ("" if kind == "workbook" else RIBBON_PARAMS)
-        assert body == macro.run_python
+        assert lines(body) == guarded_body(macro, kind)
     # A public procedure of the same name elsewhere would make the button's call ambiguous.
     ours = {name.casefold() for name in found}
     procedure = re.compile(r"^\s*(?:Public |Private )?(?:Sub|Function)\s+(\w+)", re.I | re.M)
@@ -396,9 +417,11 @@ def test_libreoffice_imports_the_vba(xlsm_path: Path, addin_path: Path, tmp_path
     addin = imported[str(addin_copy)]["MyAddin"]
     assert set(addin) == DONOR_MODULES["addin"]
     for macro in eb.MACROS:
-        assert f"Sub {macro.vba_sub}()\n    {macro.run_python}" in workbook[eb.WORKBOOK_MODULE]
-        callback = f"Sub {macro.ribbon_callback}({RIBBON_PARAMS})\n    {macro.run_python}"
-        assert callback in addin[eb.RIBBON_MODULE]
+        sub = subs(workbook[eb.WORKBOOK_MODULE])[macro.vba_sub]
+        assert lines(sub[1]) == guarded_body(macro, "workbook")
+        callback = subs(addin[eb.RIBBON_MODULE])[macro.ribbon_callback]
+        assert callback[0] == RIBBON_PARAMS
+        assert lines(callback[1]) == guarded_body(macro, "addin")
 
 
 # --------------------------------------------------------------------------------------
@@ -445,7 +468,7 @@ def test_ribbon_buttons_call_callbacks_in_the_vba(
         assert (module, callback) == (eb.RIBBON_MODULE, macro.ribbon_callback)
         params, body = subs(modules[module])[callback]
         assert params == RIBBON_PARAMS
-        assert body == macro.run_python
+        assert lines(body) == guarded_body(macro, "addin")
 
 
 def test_addin_build_is_reproducible(addin_path: Path, tmp_path: Path) -> None:
@@ -481,3 +504,59 @@ def test_one_command_builds_both_excel_files(tmp_path: Path, capsys) -> None:
         assert b"addin.macroEnabled.main+xml" in archive.read("[Content_Types].xml")
     out = capsys.readouterr().out
     assert str(template) in out and str(addin) in out
+
+
+# --------------------------------------------------------------------------------------
+# VBA guards (addin/Guards.bas): no workbook, Protected View, WPS, any run-time error
+# --------------------------------------------------------------------------------------
+
+
+def vba_consts(code: str) -> dict[str, str]:
+    """The guards' Const texts, decoded from their hex code units as CrText does."""
+    found = re.findall(r'^Private Const (CR_\w+) As String = "([0-9A-F]*)"', code, re.M)
+    return {name: bytes.fromhex(codes).decode("utf-16-be") for name, codes in found}
+
+
+@pytest.mark.parametrize("kind", ["workbook", "addin"])
+def test_guards_read_back_with_olevba(kind: str, vba_bins: dict[str, bytes]) -> None:
+    code = olevba_modules(vba_bins[kind])[EDITED_MODULE[kind]].replace("\r\n", "\n")
+    code.encode("ascii")  # the Chinese lives in hex code units, never in the source
+    texts = vba_consts(code)
+    assert texts == {k: v.replace("\n", "\r\n") for k, v in eb.VBA_TEXTS.items()}
+    assert "受保护的视图" in texts["CR_PROTECTED"] and "WPS" in texts["CR_NOT_EXCEL"]
+    # Declarations before the first procedure, as VBA requires.
+    first_procedure = re.search(r"^(?:Private |Public )?(?:Sub|Function) ", code, re.M).start()
+    assert code.rindex("Private Const CR_") < first_procedure
+    for needle in (
+        'If Application.Name <> "Microsoft Excel" Then',
+        "Application.ActiveProtectedViewWindow Is Nothing",
+        "If wb Is Nothing Then",
+        "ChrW(",
+        'GetConfig("INTERPRETER_WIN", "python")',
+        " -m campaign_report ",
+    ):
+        assert needle in code, needle
+    # Every procedure a user can start has its own handler; the helpers raise into it.
+    for name, (_params, body) in subs(code).items():
+        assert lines(body)[0] == "On Error GoTo Failed", name
+        assert lines(body)[-2:] == ["Failed:", "CrFailed Err.Description"], name
+
+
+def test_guard_texts_round_trip_through_the_hex() -> None:
+    assert eb.vba_hex("活动汇总") == "6D3B52A86C47603B"  # U+6D3B U+52A8 U+6C47 U+603B
+    assert eb.vba_hex("a\nb") == "0061000D000A0062"  # MsgBox line breaks are CRLF
+
+
+def test_wps_route_opens_the_file_the_cli_writes(example: Path) -> None:
+    """CrOutput names what `validate`/`aggregate`/`report` write: <stem>.<tag>.<ext>."""
+    from campaign_report.cli import main
+
+    expected = {
+        "validate": f"{example.stem}.{eb.VBA_TEXTS['CR_TAG_VALIDATE']}.xlsx",
+        "aggregate": f"{example.stem}.{eb.VBA_TEXTS['CR_TAG_AGGREGATE']}.xlsx",
+        "report": f"{example.stem}.{eb.VBA_TEXTS['CR_TAG_REPORT']}.docx",
+    }
+    for step, name in expected.items():
+        assert main([step, str(example)]) in (0, 1)  # validate says 1 when it found errors
+        assert (example.parent / name).is_file(), step
+    assert set(CLI_STEP.values()) == set(expected)

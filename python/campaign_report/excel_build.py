@@ -128,11 +128,54 @@ _VBA_PART = "xl/vbaProject.bin"
 # --------------------------------------------------------------------------------------
 
 
+# The Chinese texts of the VBA guards (addin/Guards.bas). The .bas holds "@NAME@", which
+# the build fills with the text's UTF-16 code units, 4 hex digits each; the VBA turns them
+# back with ChrW. So the source stays ASCII, as code page 1252 requires, and the texts are
+# read and reviewed here. The three tags are the names steps.sibling gives the outputs of
+# validate, aggregate and report (a test runs the CLI and compares).
+VBA_TEXTS: dict[str, str] = {
+    "CR_TITLE": "活动汇总",
+    "CR_NO_BOOK": "请先打开要处理的台账工作簿，再点此按钮。",
+    "CR_PROTECTED": "此工作簿在“受保护的视图”中打开。请先点黄色提示栏中的“启用编辑”，再点此按钮。",
+    "CR_NOT_EXCEL": "这里的按钮只能在 Microsoft Excel 中运行，WPS 等程序不能运行。\n\n"
+    "选“是”：用命令行处理已保存的本文件，完成后打开结果。\n"
+    "选“否”：请改用 Microsoft Excel 打开本文件，再点按钮。",
+    "CR_SAVE_FIRST": "请先保存工作簿（Ctrl+S），再点此按钮：命令行处理的是保存在磁盘上的文件。",
+    "CR_CLI_FAILED": "命令行处理没有完成，原因见刚才的命令行窗口。"
+    "可在命令提示符中运行 campaign-report doctor 检查本机。",
+    "CR_FAILED": "无法运行 Python：",
+    "CR_FAILED_HINT": "\n\n请在命令提示符中运行 campaign-report doctor 检查本机。"
+    "安全软件可能拦截了 Excel 启动 cmd.exe，请 IT 放行（见使用说明）。",
+    "CR_TAG_VALIDATE": "校验",
+    "CR_TAG_AGGREGATE": "汇总",
+    "CR_TAG_REPORT": "工作总结",
+}
+GUARDS_SOURCE = "Guards.bas"
+
+
+def vba_hex(text: str) -> str:
+    """``text`` as UTF-16 code units, 4 hex digits each: what Guards.bas's CrText decodes."""
+    data = text.replace("\n", "\r\n").encode("utf-16-be")  # MsgBox wants CRLF
+    return data.hex().upper()
+
+
 def vba_source(kind: VbaKind) -> str:
-    """Return the module source for ``kind`` from addin/*.bas, CRLF line ends, ASCII only."""
-    path = addin_dir() / _DONORS[kind].source
-    text = path.read_bytes().decode("ascii")  # UnicodeDecodeError: keep VBA ASCII (cp1252)
+    """The module source for ``kind``: its addin/*.bas with Guards.bas inserted, CRLF, ASCII."""
+    module = _ascii_source(_DONORS[kind].source)
+    guards = re.sub(
+        r"@(\w+)@", lambda m: vba_hex(VBA_TEXTS[m.group(1)]), _ascii_source(GUARDS_SOURCE)
+    )
+    head, marker, body = module.partition("Option Explicit\n")
+    if not marker:
+        raise RuntimeError(f"{_DONORS[kind].source} has no Option Explicit line")
+    # VBA wants module-level declarations (the guards' Consts) before the first procedure.
+    text = f"{head}{marker}\n{guards}\n{body}"
     return "\r\n".join(text.splitlines()) + "\r\n"
+
+
+def _ascii_source(name: str) -> str:
+    text = (addin_dir() / name).read_bytes().decode("ascii")  # keep VBA ASCII (cp1252)
+    return "\n".join(text.splitlines()) + "\n"
 
 
 def donor_path(kind: VbaKind) -> Path:
