@@ -560,3 +560,23 @@ def test_wps_route_opens_the_file_the_cli_writes(example: Path) -> None:
         assert main([step, str(example)]) in (0, 1)  # validate says 1 when it found errors
         assert (example.parent / name).is_file(), step
     assert set(CLI_STEP.values()) == set(expected)
+
+
+# --------------------------------------------------------------------------------------
+# Document modules: every codeName in the workbook has one in the VBA project
+# --------------------------------------------------------------------------------------
+
+
+def test_every_code_name_has_its_document_module(tmp_path: Path) -> None:
+    from campaign_report.steps import new_workbook
+
+    template = new_workbook(tmp_path / "模板.xlsm")  # the full template: many data sheets
+    package = parts(template)
+    sheets = [n for n in package if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
+    assert len(sheets) > 3
+    code_names = {m for n in sheets for m in re.findall(r'codeName="([^"]+)"', package[n].decode())}
+    workbook = package["xl/workbook.xml"].decode()
+    assert re.findall(r'<workbookPr[^>]*codeName="([^"]+)"', workbook) == ["ThisWorkbook"]
+    assert code_names == {"Sheet1", "Sheet2"}
+    modules = set(olevba_modules(package[VBA_PART]))
+    assert code_names | {"ThisWorkbook"} <= modules

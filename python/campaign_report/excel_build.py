@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata, util
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import atomic
 from .resources import addin_dir
@@ -278,6 +278,28 @@ def add_control_sheet(workbook: xlsxwriter.Workbook, title: str) -> None:
     sheet.set_vba_name("Sheet1")
     _lay_out_control_sheet(workbook, sheet, title)
     _add_config_sheet(workbook)
+    _no_code_names_after(workbook)
+
+
+def _no_code_names_after(workbook: xlsxwriter.Workbook) -> None:
+    """Give the sheets added after ours no codeName, so each codeName has its document module.
+
+    XlsxWriter names every sheet of a workbook with a VBA project (Sheet3, Sheet4, ...), but
+    the donor project has document modules for ThisWorkbook, Sheet1 and Sheet2 only. Excel
+    would have to create the missing modules on open, which changes the project (a "save
+    changes?" prompt on close). A sheet without a codeName is what Excel itself saves for a
+    sheet whose module it has not created yet (one added by code before the VBA editor was
+    opened), and it creates the module only when needed. Adding document modules instead
+    would rewrite the PROJECT and dir streams, an edit nobody has checked in Excel.
+    """
+    add_worksheet = workbook.add_worksheet
+
+    def add_without_code_name(*args: Any, **kwargs: Any) -> xlsxwriter.worksheet.Worksheet:
+        sheet = add_worksheet(*args, **kwargs)
+        sheet.vba_codename = ""  # not None: XlsxWriter adds no name; falsy: it writes none
+        return sheet
+
+    workbook.add_worksheet = add_without_code_name  # type: ignore[method-assign]
 
 
 def _lay_out_control_sheet(
