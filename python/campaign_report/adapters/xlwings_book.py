@@ -14,7 +14,7 @@ from typing import Any
 from .. import outputs
 from ..aggregate import Summary
 from ..definition import Definition
-from ..model import RawSheet
+from ..model import RawSheet, column_letter
 from ..validate import ValidationResult
 
 MAX_CELL_MARKS = 200
@@ -105,11 +105,51 @@ def write_summary(book: Any, summary: Summary) -> None:
     sheet = _fresh_sheet(book, outputs.SUMMARY_SHEET)
     sheet.range("A1").value = outputs.summary_title(summary)
     row = 3
-    for block in outputs.summary_blocks(summary):
+    blocks = outputs.summary_blocks(summary)
+    for block in blocks:
         sheet.range((row, 1)).value = block.title
         _write_block(sheet, row + 1, 1, block.headers, block.rows)
         row += len(block.rows) + 4
+    if blocks:
+        add_unit_chart(sheet, 4, blocks[0])  # the per-unit block, its header in row 4
     sheet.activate()
+
+
+UNIT_CHART = "各单位走访与金点子"  # its name and title, as in the headless copy
+UNIT_CHART_SERIES = ("走访（次）", "金点子（条）")
+_POINTS_PER_CM = 28.35
+
+
+def add_unit_chart(sheet: Any, header_row: int, block: outputs.Block) -> bool:
+    """A clustered bar chart of visits and ideas per unit, right of the per-unit table.
+
+    The same chart as the headless copy's (xlsx_writer): the units are the categories,
+    the 合计 row is left out. The previous run's chart goes first (``sheet.clear()``
+    keeps charts). Returns False when the host cannot draw it: xlwings' remote books
+    take single-area ranges only, and a chart is not worth failing 汇总 for.
+    """
+    units = len(block.rows) - 1  # the last row is 合计
+    if units < 1 or not set(UNIT_CHART_SERIES) <= set(block.headers):
+        return False
+    last = header_row + units
+    columns = [1] + [block.headers.index(title) + 1 for title in UNIT_CHART_SERIES]
+    areas = [f"{column_letter(c)}{header_row}:{column_letter(c)}{last}" for c in columns]
+    if UNIT_CHART in sheet.charts:
+        sheet.charts[UNIT_CHART].delete()
+    try:
+        source = sheet.range(",".join(areas))
+    except ValueError:
+        return False
+    chart = sheet.charts.add(
+        source=source,
+        chart_type="bar_clustered",
+        anchor=sheet.range((header_row, len(block.headers) + 2)),
+        name=UNIT_CHART,
+        width=16 * _POINTS_PER_CM,
+        height=max(8, units * 0.75) * _POINTS_PER_CM,
+    )
+    chart.title = UNIT_CHART
+    return True
 
 
 # -- status and shared --
