@@ -81,9 +81,15 @@ def test_excel_as_the_default_program(pc: FakeWindowsPC) -> None:
 
 
 def test_no_excel(pc: FakeWindowsPC) -> None:
-    pc.registry = {k: v for k, v in pc.registry.items() if "App Paths" not in k}
+    app_paths = {k: v for k, v in pc.registry.items() if "App Paths" in k}
+    pc.registry = {k: v for k, v in pc.registry.items() if k not in app_paths}
     check = by_name(doctor.run(pc), "Excel")
     assert check.status == PROBLEM and "validate" in check.fix
+    # 32-bit Office on 64-bit Windows registers under WOW6432Node.
+    for key, values in app_paths.items():
+        pc.registry[key.replace("SOFTWARE\\", "SOFTWARE\\WOW6432Node\\")] = values
+    check = by_name(doctor.run(pc), "Excel")
+    assert check.status == OK and "版本 16" in check.detail
 
 
 @pytest.mark.parametrize(

@@ -150,3 +150,21 @@ def test_not_on_windows() -> None:
         pytest.skip("this is about the other systems")
     with pytest.raises(CampaignError, match="只在 Windows"):
         es.setup(local, print, lambda _: True)
+
+
+def test_the_command_sets_up_checks_and_removes(
+    pc: FakeWindowsPC, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from campaign_report import cli, office_pc
+
+    monkeypatch.setattr(office_pc, "LocalPC", lambda: pc)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)  # nobody to ask: no trust added
+    assert cli.main(["setup-excel"]) == 0
+    out = capsys.readouterr().out
+    assert "setup-excel --yes" in out and ours(pc) == []
+    report = out.split("—— 检查结果 ——")[1].splitlines()[1:]
+    assert report and all(line.startswith(("[通过]", "[提示]")) for line in report)
+    assert cli.main(["setup-excel", "--yes"]) == 0 and len(ours(pc)) == 1
+    assert cli.main(["setup-excel", "--remove"]) == 0
+    assert ours(pc) == [] and not es.addin_path(pc).exists()
+    assert "已撤销" in capsys.readouterr().out

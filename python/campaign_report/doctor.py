@@ -19,7 +19,10 @@ from .office_pc import OfficePC
 
 OK, INFO, WARN, PROBLEM, SKIP = "通过", "提示", "警告", "问题", "跳过"
 
-EXCEL_APP_PATH = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\App Paths\\excel.exe"
+EXCEL_APP_PATHS = (  # 64-bit Office (or 32-bit on 32-bit Windows), then 32-bit on 64-bit Windows
+    "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\App Paths\\excel.exe",
+    "HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\App Paths\\excel.exe",
+)
 FILE_EXTS = "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\FileExts"
 _WPS = re.compile(r"wps|kingsoft|\bket\b|\bket\.|(^|[\\/\s\"])et\.exe", re.IGNORECASE)
 # The config rows a workbook's own xlwings.conf sheet must not list blank: a listed key wins
@@ -138,7 +141,7 @@ def _elsewhere(pc: OfficePC) -> list[Check]:
 
 
 def check_excel(pc: OfficePC) -> Check:
-    path = pc.reg_get(EXCEL_APP_PATH)
+    path = next((p for key in EXCEL_APP_PATHS if (p := pc.reg_get(key))), None)
     if not isinstance(path, str) or not path:
         return Check(
             PROBLEM,
