@@ -164,6 +164,7 @@ def test_the_command_sets_up_checks_and_removes(
     assert "setup-excel --yes" in out and ours(pc) == []
     report = out.split("—— 检查结果 ——")[1].splitlines()[1:]
     assert report and all(line.startswith(("[通过]", "[提示]")) for line in report)
+    assert f"[通过] 文件 {TEMPLATE_FILENAME}：没有网络标记" in report
     assert cli.main(["setup-excel", "--yes"]) == 0 and len(ours(pc)) == 1
     assert cli.main(["setup-excel", "--remove"]) == 0
     assert ours(pc) == [] and not es.addin_path(pc).exists()

@@ -171,7 +171,7 @@ def _setup_excel(args: argparse.Namespace) -> int:
         return 0
     excel_setup.setup(pc, print, lambda question: _confirm(question, args.yes))
     print("—— 检查结果 ——")
-    checks = doctor.run(pc)
+    checks = doctor.run(pc, [excel_setup.installed_template(pc)])
     for check in checks:
         print(check.line())
     return 1 if doctor.has_problem(checks) else 0

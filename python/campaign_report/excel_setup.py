@@ -73,6 +73,10 @@ def template_folder(pc: OfficePC) -> Path:
     return pc.home() / "Documents" / TEMPLATE_FOLDER
 
 
+def installed_template(pc: OfficePC) -> Path:
+    return template_folder(pc) / TEMPLATE_FILENAME
+
+
 def expand(pc: OfficePC, text: str) -> str:
     """Expand %NAME% the way REG_EXPAND_SZ values and xlwings' config do."""
     return re.sub(r"%([^%]+)%", lambda m: pc.env(m.group(1)) or m.group(0), text)
@@ -280,7 +284,7 @@ def remove(pc: OfficePC, say: Say) -> None:
             say(f"已从 {path} 删除 {CONFIG_KEY}")
         elif value is not None:
             say(f"保留 {path} 中的 {CONFIG_KEY}（指向另一个 Python：{value}）")
-    for path in (addin_path(pc), template_folder(pc) / TEMPLATE_FILENAME):
+    for path in (addin_path(pc), installed_template(pc)):
         if path.exists():
             path.chmod(stat.S_IREAD | stat.S_IWRITE)
             path.unlink()
@@ -300,7 +304,7 @@ def _write_template(folder: Path) -> Path:
     later run (which replaces the template) or --remove never deletes the office's work."""
     from .steps import new_workbook
 
-    path = folder / TEMPLATE_FILENAME
+    path = folder / TEMPLATE_FILENAME  # installed_template
     if path.exists():
         path.chmod(stat.S_IREAD | stat.S_IWRITE)
     new_workbook(path)
