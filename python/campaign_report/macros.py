@@ -1,41 +1,63 @@
-"""What the Excel buttons run: 校验, 汇总, 生成报告 on the calling workbook.
+"""What the office buttons run: 校验, 汇总, 生成报告 on the calling workbook.
 
-Each macro is a few lines over the same library functions as the command line.
-VBA calls them with ``RunPython "import campaign_report.macros as m; m.validate()"``
-(see ``addin/``); tests pass a book. A failure is written into the workbook in
-Chinese instead of surfacing as a Python traceback dialog.
+Each macro is a few lines over the same library functions as the command line,
+and knows no office program: it takes a *host* (:class:`Host`), reads the
+sheets through it in bulk and hands it a :class:`~campaign_report.outputs.WritePlan`
+to carry out. Hosts: Excel through xlwings (``adapters/xlwings_book.py``; VBA calls
+``RunPython "import campaign_report.macros as m; m.validate()"``, see ``addin/``)
+and LibreOffice through UNO (``adapters/uno_book.py``, called by the extension's
+toolbar). A failure is written into the workbook in Chinese instead of surfacing
+as a Python traceback dialog.
 """
 
 from __future__ import annotations
 
 import functools
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from .adapters import xlwings_book
+from . import outputs
 from .aggregate import aggregate as aggregate_book
 from .definition import load_definition
 from .errors import CampaignError
-from .excel_build import CONTROL_SHEET, STATUS_CELL
-from .model import CampaignBook, load_book
+from .model import CampaignBook, RawSheet, load_book
 from .steps import sibling, write_report
 from .validate import validate as validate_book
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _caller(book: Any) -> Any:
-    if book is not None:
+@runtime_checkable
+class Host(Protocol):
+    """An open workbook in an office program, as the macros need it."""
+
+    name: str  # the file name, for messages
+
+    def saved_path(self) -> Path | None:
+        """The workbook's file; None while it was never saved."""
+
+    def sheet_names(self) -> list[str]: ...
+
+    def read_sheets(self, names: Collection[str]) -> dict[str, RawSheet]:
+        """The named sheets that exist, one bulk read each (their used area)."""
+
+    def apply_plan(self, plan: outputs.WritePlan) -> None:
+        """Carry out a write plan, in bulk."""
+
+
+def _host(book: Any) -> Host:
+    if isinstance(book, Host):
         return book
-    import xlwings as xw
+    # Excel's RunPython passes nothing (the calling workbook); tests pass an xlwings book.
+    from .adapters.xlwings_book import XlwingsBook
 
-    return xw.Book.caller()
+    return XlwingsBook.of(book)
 
 
-def _status(book: Any, message: str) -> None:
-    xlwings_book.write_status(book, message, CONTROL_SHEET, STATUS_CELL)
+def _status(host: Host, message: str) -> None:
+    host.apply_plan(outputs.status_plan(message, host.sheet_names()))
 
 
 def _reported(function: F) -> F:
@@ -43,18 +65,18 @@ def _reported(function: F) -> F:
 
     @functools.wraps(function)
     def run(book: Any = None, **kwargs: Any) -> Any:
-        book = _caller(book)
+        host = _host(book)
         try:
-            return function(book, **kwargs)
+            return function(host, **kwargs)
         except CampaignError as error:
-            _status(book, f"未完成：{error}")
+            _status(host, f"未完成：{error}")
         except OSError as error:  # the report is open in Word, the folder is read-only, ...
             name = f"“{error.filename}”" if error.filename else ""
-            _status(book, f"未完成：无法写入文件{name}（是否正在 Word 或 Excel 中打开？）")
+            _status(host, f"未完成：无法写入文件{name}（是否正在 Word 或 Excel 中打开？）")
         except Exception as error:  # the office must see a message, not a VBA error box
             last = traceback.extract_tb(error.__traceback__)[-1]
             _status(
-                book,
+                host,
                 f"出错了：{type(error).__name__}: {error}"
                 f"（{Path(last.filename).name}:{last.lineno}），请联系信息中心。",
             )
@@ -63,18 +85,19 @@ def _reported(function: F) -> F:
     return run  # type: ignore[return-value]
 
 
-def _read(book: Any) -> CampaignBook:
+def _read(host: Host) -> CampaignBook:
     definition = load_definition()
-    return load_book(definition, xlwings_book.read_raw_sheets(book, definition), source=book.name)
+    sheets = host.read_sheets([s.name for s in definition.sheets])
+    return load_book(definition, sheets, source=host.name)
 
 
 @_reported
 def validate(book: Any = None) -> Any:
     """校验: mark bad cells, list every issue on 校验结果, say the count on the control sheet."""
     result = validate_book(_read(book))
-    skipped = xlwings_book.write_validation(book, result)
-    more = f"另有{skipped}处未标色，见校验结果表。" if skipped else ""
-    _status(book, f"{result.summary_line()}{more}")
+    previous = book.read_sheets([outputs.ISSUES_SHEET]).get(outputs.ISSUES_SHEET)
+    plan = outputs.validation_plan(result, book.sheet_names(), previous.rows if previous else ())
+    book.apply_plan(plan)
     return result
 
 
@@ -82,17 +105,17 @@ def validate(book: Any = None) -> Any:
 def aggregate(book: Any = None) -> Any:
     """汇总: rewrite the 汇总 sheet from the book's rows."""
     summary = aggregate_book(_read(book))
-    xlwings_book.write_summary(book, summary)
-    _status(book, "汇总完成，见“汇总”表。")
+    book.apply_plan(outputs.summary_plan(summary, book.sheet_names()))
     return summary
 
 
 @_reported
 def generate_report(book: Any = None, out_dir: Path | None = None, force: bool = False) -> Any:
     """生成报告: save the 工作总结 .docx next to the workbook and say where."""
-    if out_dir is None and not Path(book.fullname).is_absolute():
+    path = book.saved_path()
+    if out_dir is None and path is None:
         raise CampaignError("请先把工作簿保存到文件夹中，报告会保存在工作簿旁边")
-    out = sibling(Path(book.fullname), "工作总结", ".docx")  # the CLI's name for it too
+    out = sibling(path or Path(book.name), "工作总结", ".docx")  # the CLI's name for it too
     if out_dir is not None:
         out = Path(out_dir) / out.name
     written = write_report(_read(book), out, markdown=False, force=force)

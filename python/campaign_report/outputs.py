@@ -1,19 +1,27 @@
-"""What the tool writes back into a workbook, as plain data both adapters lay out.
+"""What the tool writes back into a workbook, as plain data every adapter lays out.
 
-The openpyxl adapter (files) and the xlwings adapter (live Excel) take these
-plans and write them in bulk: the marks on bad cells, the 校验结果 sheet and
-the 汇总 sheet. The sheets named here are the tool's own; it rewrites them
-whole and touches nothing else a user typed.
+The openpyxl adapter (files) takes the marks and blocks below. A live office
+(Excel through xlwings, LibreOffice through UNO, later a WPS add-in) takes a
+:class:`WritePlan`: plain, JSON-serialisable data saying which of the tool's
+sheets to empty, which cells to mark or unmark, which blocks of values to write
+where (links marked as such, every other value text or a number), an optional
+chart and a status line. Each host only carries the plan out, in bulk. The
+sheets named here are the tool's own; it rewrites them whole and touches nothing
+else a user typed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
 from .aggregate import Summary
+from .excel_build import CONTROL_SHEET, STATUS_CELL
 from .model import ERROR, Issue, column_letter
 from .validate import ValidationResult
 
@@ -48,6 +56,7 @@ class CellMark:
     col: int
     colour: str  # RRGGBB
     note: str
+    ours: bool = False  # in a plan: the last run marked this cell, so its note is ours to rewrite
 
     @property
     def address(self) -> str:
@@ -139,3 +148,226 @@ def _plain(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     return value.item() if hasattr(value, "item") else value
+
+
+# -- the write plan a live office carries out --
+
+MAX_CELL_MARKS = 200  # a colour and a note cost a call a cell in a live office: capped
+TITLE = "title"
+HEADER = "header"
+HEADER_COLOUR = "1F4E78"
+_ADDRESS = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
+
+
+@dataclass(frozen=True)
+class CellRef:
+    """A cell by sheet, 1-based row and column."""
+
+    sheet: str
+    row: int
+    col: int
+
+    @property
+    def address(self) -> str:
+        return f"{column_letter(self.col)}{self.row}"
+
+
+@dataclass(frozen=True)
+class Link:
+    """An in-book link at ``values[row][col]`` of a block, showing ``text``, going to a cell.
+
+    The only formula the tool writes; each host spells it in its own syntax.
+    """
+
+    row: int  # 0-based, inside the block
+    col: int
+    sheet: str
+    cell: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CellBlock:
+    """Values written in one call at (row, col); ``style`` marks a title or a header row."""
+
+    sheet: str
+    row: int
+    col: int
+    values: list[list[Any]]
+    style: str = ""  # "", TITLE (the block's cells bold) or HEADER (its first row styled)
+    links: list[Link] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.values), default=0)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart of some columns of a block, for hosts that can draw one."""
+
+    sheet: str
+    title: str
+    header_row: int  # 1-based row of the block's header; categories in ``category_col`` below it
+    category_col: int
+    series_cols: list[int]
+    count: int  # how many categories (rows under the header)
+    anchor: CellRef  # the chart's top-left cell
+
+
+@dataclass(frozen=True)
+class Status:
+    """The one line the office reads after a click; no cell means a message box."""
+
+    text: str
+    sheet: str | None = None
+    cell: str | None = None
+
+
+@dataclass
+class WritePlan:
+    """Everything one button writes, in the order a host carries it out.
+
+    1. ``unmark``: cells the last run marked and this one does not: colour and note removed;
+    2. ``marks``: colour and note a cell (a note the user wrote stays; an ``ours`` one is
+       rewritten);
+    3. ``fresh_sheets``: the tool's own sheets, emptied, or added in front when missing;
+    4. ``blocks`` of values, then ``charts``;
+    5. ``activate`` a sheet, then show ``status``.
+    """
+
+    unmark: list[CellRef] = field(default_factory=list)
+    marks: list[CellMark] = field(default_factory=list)
+    fresh_sheets: list[str] = field(default_factory=list)
+    blocks: list[CellBlock] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    activate: str | None = None
+    status: Status | None = None
+    skipped_marks: int = 0  # cells over :data:`MAX_CELL_MARKS`, listed on 校验结果 only
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The plan as JSON data (dates as ISO text), for a host in another language."""
+        return _jsonable(asdict(self))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def parse_address(sheet: str, address: str) -> CellRef | None:
+    """'D5' on a sheet -> CellRef(sheet, 5, 4); None for anything else."""
+    match = _ADDRESS.match(address.replace("$", "").upper())
+    if not match:
+        return None
+    col = 0
+    for letter in match.group(1):
+        col = col * 26 + ord(letter) - 64
+    return CellRef(sheet, int(match.group(2)), col)
+
+
+def status_place(sheet_names: Collection[str]) -> tuple[str | None, str | None]:
+    """Where the office looks: the control sheet's status cell, else 校验结果!A2, else a box."""
+    if CONTROL_SHEET in sheet_names:
+        return CONTROL_SHEET, STATUS_CELL
+    if ISSUES_SHEET in sheet_names:
+        return ISSUES_SHEET, "A2"
+    return None, None
+
+
+def status_plan(text: str, sheet_names: Collection[str]) -> WritePlan:
+    """A plan that only says something (a failure, a report written)."""
+    return WritePlan(status=Status(text, *status_place(sheet_names)))
+
+
+def validation_plan(
+    result: ValidationResult,
+    sheet_names: Sequence[str],
+    previous_rows: Sequence[Sequence[Any]] = (),
+    max_marks: int = MAX_CELL_MARKS,
+) -> WritePlan:
+    """校验: unmark the last run's cells (read back from its 校验结果 rows), mark this run's,
+    rewrite 校验结果 with links to the cells, and say the count."""
+    names = set(sheet_names)
+    previous = {
+        ref
+        for sheet, cell in previously_marked([list(r) for r in previous_rows])
+        if sheet in names and (ref := parse_address(sheet, cell)) is not None
+    }
+    marks = [m for m in cell_marks(result) if m.sheet in names]
+    kept = [replace(m, ours=CellRef(m.sheet, m.row, m.col) in previous) for m in marks[:max_marks]]
+    new_cells = {CellRef(m.sheet, m.row, m.col) for m in kept}
+    unmark = sorted(previous - new_cells, key=lambda r: (r.sheet, r.row, r.col))
+    rows = [list(r) for r in issue_rows(result, kept)]
+    links = [
+        Link(offset, CELL_COLUMN, issue.sheet, issue.cell, issue.cell)
+        for offset, issue in enumerate(result.issues, start=1)
+        if issue.cell and issue.sheet in names
+    ]
+    blocks = [
+        CellBlock(ISSUES_SHEET, 1, 1, [[result.summary_line()]], TITLE),
+        CellBlock(ISSUES_SHEET, 3, 1, [list(ISSUE_HEADERS), *rows], HEADER, links),
+    ]
+    units = unit_count_rows(result)
+    if units:
+        values = [list(UNIT_COUNT_HEADERS), *map(list, units)]
+        blocks.append(CellBlock(ISSUES_SHEET, 3, len(ISSUE_HEADERS) + 2, values, HEADER))
+    skipped = len(marks) - len(kept)
+    more = f"另有{skipped}处未标色，见校验结果表。" if skipped else ""
+    text = f"{result.summary_line()}{more}"
+    return WritePlan(
+        unmark=unmark,
+        marks=kept,
+        fresh_sheets=[ISSUES_SHEET],
+        blocks=blocks,
+        activate=ISSUES_SHEET,
+        status=Status(text, *status_place(names | {ISSUES_SHEET})),
+        skipped_marks=skipped,
+    )
+
+
+CHART_TITLE = "各单位走访与金点子"
+CHART_SERIES = ("走访（次）", "金点子（条）")
+
+
+def unit_chart(sheet: str, header_row: int, table: Block) -> Chart | None:
+    """Visits and ideas per unit, the 合计 row left out; None when there is nothing to chart."""
+    units = len(table.rows) - 1  # the last row is 合计
+    if units < 1 or not set(CHART_SERIES) <= set(table.headers):
+        return None
+    return Chart(
+        sheet,
+        CHART_TITLE,
+        header_row=header_row,
+        category_col=1,
+        series_cols=[table.headers.index(s) + 1 for s in CHART_SERIES],
+        count=units,
+        anchor=CellRef(sheet, header_row, len(table.headers) + 2),  # right of the table
+    )
+
+
+def summary_plan(summary: Summary, sheet_names: Collection[str]) -> WritePlan:
+    """汇总: rewrite the 汇总 sheet, one block a table top to bottom, and chart the units."""
+    blocks = [CellBlock(SUMMARY_SHEET, 1, 1, [[summary_title(summary)]], TITLE)]
+    charts = []
+    row = 3
+    for number, table in enumerate(summary_blocks(summary)):
+        blocks.append(CellBlock(SUMMARY_SHEET, row, 1, [[table.title]], TITLE))
+        values = [list(table.headers), *map(list, table.rows)]
+        blocks.append(CellBlock(SUMMARY_SHEET, row + 1, 1, values, HEADER))
+        chart = unit_chart(SUMMARY_SHEET, row + 1, table) if number == 0 else None
+        if chart is not None:
+            charts.append(chart)
+        row += len(table.rows) + 4
+    return WritePlan(
+        fresh_sheets=[SUMMARY_SHEET],
+        blocks=blocks,
+        charts=charts,
+        activate=SUMMARY_SHEET,
+        status=Status("汇总完成，见“汇总”表。", *status_place(sheet_names)),
+    )
