@@ -35,11 +35,32 @@ def _new(args: argparse.Namespace) -> int:
 
 @command("excel")
 def _excel(args: argparse.Namespace) -> int:
-    """从 addin/ 的源文件生成带按钮的模板（.xlsm）和功能区加载项（.xlam）。"""
+    """从 addin/ 的源文件生成带按钮的模板（.xlsm）、加载项（.xlam）和 LibreOffice 扩展（.oxt）。"""
     from .excel_build import build_excel_files
 
     for label, path in build_excel_files(Path(args.outdir)).items():
         print(f"{label}：{path}")
+    return 0
+
+
+@command("setup-libreoffice")
+def _setup_libreoffice(args: argparse.Namespace) -> int:
+    """为 LibreOffice（信创桌面）安装“活动汇总”工具栏（校验、汇总、生成报告）；--remove 卸载。"""
+    import tempfile
+
+    from . import libreoffice
+
+    office = libreoffice.find_office()
+    profile = (
+        [f"-env:UserInstallation={Path(args.profile).resolve().as_uri()}"] if args.profile else []
+    )
+    shared = not profile and libreoffice.as_root()
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.remove:
+            lines = libreoffice.remove(office, profile, shared)
+        else:
+            lines = libreoffice.install(office, Path(scratch), profile, shared)
+    print("\n".join(lines))
     return 0
 
 
@@ -200,6 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("out", help="输出文件，如 台账.xlsx 或 台账.xlsm")
     excel = sub.add_parser("excel", help=_excel.__doc__)
     excel.add_argument("outdir", help="输出文件夹")
+    setup_lo = sub.add_parser("setup-libreoffice", help=_setup_libreoffice.__doc__)
+    setup_lo.add_argument("--remove", action="store_true", help="卸载扩展")
+    setup_lo.add_argument(
+        "--profile", help="LibreOffice 用户配置文件夹（默认：当前用户的；一般不用填）"
+    )
     schema = sub.add_parser("schema", help=_schema.__doc__)
     schema.add_argument("--json", action="store_true", help="以 JSON 输出，供其他工具读取")
     schema.add_argument(

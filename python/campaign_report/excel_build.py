@@ -417,7 +417,8 @@ TEMPLATE_FILENAME = "活动台账模板.xlsm"
 
 
 def build_excel_files(outdir: Path) -> dict[str, Path]:
-    """Build both Excel files from the text sources: the .xlsm template and the .xlam."""
+    """Build the office files from the text sources: the .xlsm, the .xlam and LibreOffice's .oxt."""
+    from .libreoffice import OXT_FILENAME, build_extension
     from .steps import new_workbook  # the template builder, which calls add_control_sheet
 
     outdir = Path(outdir)
@@ -425,6 +426,7 @@ def build_excel_files(outdir: Path) -> dict[str, Path]:
     return {
         "带按钮的模板": new_workbook(outdir / TEMPLATE_FILENAME),
         "加载项": build_addin(outdir / ADDIN_FILENAME),
+        "LibreOffice 扩展": build_extension(outdir / OXT_FILENAME),
     }
 
 
