@@ -91,8 +91,8 @@ class UnoBook:
     # -- writing --
 
     def apply_plan(self, plan: outputs.WritePlan) -> None:
-        if plan.unmark:
-            ranges = self._ranges(plan.unmark)
+        for refs in _by_sheet(plan.unmark).values():
+            ranges = self._ranges(refs)
             ranges.setPropertyToDefault("CellBackColor")
             ranges.clearContents(_ANNOTATION)
         if plan.marks:
@@ -110,7 +110,10 @@ class UnoBook:
             self._show_status(plan.status)
 
     def _ranges(self, refs: Iterable[outputs.CellRef]) -> Any:
-        """Cells of any sheets as one ``SheetCellRanges``: a property set on it is one call."""
+        """Cells of one sheet as one ``SheetCellRanges``: a property set on it is one call.
+
+        (Ranges of several sheets in one would each get the property on every one of them.)
+        """
         index = {name: i for i, name in enumerate(self.sheet_names())}
         addresses = tuple(
             _address(index[r.sheet], r.col - 1, r.row - 1, r.col - 1, r.row - 1) for r in refs
@@ -120,16 +123,12 @@ class UnoBook:
         return ranges
 
     def _mark(self, marks: Sequence[outputs.CellMark]) -> None:
-        by_colour: dict[str, list[outputs.CellMark]] = defaultdict(list)
-        for mark in marks:
-            by_colour[mark.colour].append(mark)
-        for colour, group in by_colour.items():
-            refs = [outputs.CellRef(m.sheet, m.row, m.col) for m in group]
-            self._ranges(refs).CellBackColor = int(colour, 16)
-        by_sheet: dict[str, list[outputs.CellMark]] = defaultdict(list)
-        for mark in marks:
-            by_sheet[mark.sheet].append(mark)
-        for name, group in by_sheet.items():
+        for name, group in _by_sheet(marks).items():
+            by_colour: dict[str, list[outputs.CellRef]] = defaultdict(list)
+            for mark in group:
+                by_colour[mark.colour].append(outputs.CellRef(mark.sheet, mark.row, mark.col))
+            for colour, refs in by_colour.items():
+                self._ranges(refs).CellBackColor = int(colour, 16)
             sheet = self.doc.Sheets.getByName(name)
             noted = _noted_cells(sheet)
             for mark in group:
@@ -221,6 +220,13 @@ def link_formula(link: outputs.Link) -> str:
     sheet = link.sheet.replace("'", "''")
     target = f"#'{sheet}'.{link.cell}".replace('"', '""')
     return f'=HYPERLINK("{target}";"{link.text.replace(chr(34), chr(34) * 2)}")'
+
+
+def _by_sheet(cells: Iterable[Any]) -> dict[str, list[Any]]:
+    groups: dict[str, list[Any]] = defaultdict(list)
+    for cell in cells:
+        groups[cell.sheet].append(cell)
+    return groups
 
 
 def _runs(formulas: dict[int, str], values: Sequence[Sequence[Any]], col: int) -> list[list[int]]:
