@@ -75,18 +75,23 @@ class UnoBook:
         formats = self.doc.NumberFormats
         null = self.doc.NullDate
         epoch = dt.datetime(null.Year, null.Month, null.Day)
+        top, left = area.StartRow, area.StartColumn  # UNO struct fields are slow to read
+        seen: dict[tuple[float, bool], dt.date | dt.datetime] = {}
         for group in cursor.getUniqueCellFormatRanges():
             kind = formats.getByKey(group.NumberFormat).Type
             if not kind & _DATE:
                 continue
             with_time = bool(kind & _TIME)
             for address in group.getRangeAddresses():
-                for r in range(address.StartRow, address.EndRow + 1):
-                    row = rows[r - area.StartRow]
-                    for c in range(address.StartColumn, address.EndColumn + 1):
-                        value = row[c - area.StartColumn]
-                        if isinstance(value, float):
-                            row[c - area.StartColumn] = _date(epoch, value, with_time)
+                first, last = address.StartColumn - left, address.EndColumn - left
+                for row in rows[address.StartRow - top : address.EndRow - top + 1]:
+                    for c in range(first, last + 1):
+                        value = row[c]
+                        if type(value) is float:
+                            key = (value, with_time)
+                            if key not in seen:
+                                seen[key] = _date(epoch, value, with_time)
+                            row[c] = seen[key]
 
     # -- writing --
 
