@@ -11,9 +11,11 @@ results on the same workbook.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import zipfile
@@ -28,6 +30,7 @@ from conftest import Editor
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
+import campaign_report
 from campaign_report import libreoffice, outputs
 from campaign_report.adapters.xlsx_template import build_workbook
 from campaign_report.cli import main as cli_main
@@ -103,17 +106,27 @@ def clicked(planted: tuple[Path, str], book_dir: Path) -> dict[str, Any]:
         "oxt": str(oxt),
         "book": str(path),
         "fix": [PLANTED[0], "D5", original],
+        "pidfile": str(book_dir / "soffice.pid"),
     }
     spec_file = book_dir / "spec.json"
     spec_file.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
-    done = subprocess.run(
-        [python, str(HERE / "uno_driver.py"), str(spec_file)],
-        capture_output=True,
-        text=True,
-        timeout=LO_TIMEOUT,
-    )
+    try:
+        done = subprocess.run(
+            [python, str(HERE / "uno_driver.py"), str(spec_file)],
+            capture_output=True,
+            text=True,
+            timeout=LO_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        _kill_office(Path(spec["pidfile"]))  # the driver is killed; its soffice is not
+        pytest.fail(f"LibreOffice did not finish within {LO_TIMEOUT} s")
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
+
+
+def _kill_office(pidfile: Path) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        os.killpg(int(pidfile.read_text()), signal.SIGKILL)
 
 
 def _new_marks(after: dict[str, Any], before: dict[str, Any], key: str) -> dict[str, Any]:
@@ -162,6 +175,10 @@ def test_the_oxt_is_built_from_the_sources_by_the_excel_command(tmp_path: Path) 
         assert listed[name] == "application/vnd.sun.star.configuration-data"
     again = libreoffice.build_extension(tmp_path / "again.oxt")
     assert again.read_bytes() == oxt.read_bytes()  # reproducible
+    description = ET.fromstring(parts["description.xml"])
+    ns = "{http://openoffice.org/extensions/description/2006}"
+    assert description.find(f"{ns}identifier").get("value") == libreoffice.IDENTIFIER
+    assert description.find(f"{ns}version").get("value") == campaign_report.__version__
 
 
 def test_the_toolbar_has_the_excel_buttons_and_the_handler_takes_their_urls() -> None:
@@ -353,4 +370,19 @@ def test_a_plan_is_plain_json_data(example: Path) -> None:
     assert again["blocks"][1]["values"][0] == list(outputs.ISSUE_HEADERS)
     assert {(lk["sheet"], lk["cell"]) for lk in again["blocks"][1]["links"]} == {
         (i.sheet, i.cell) for i in result.issues if i.cell and i.sheet in ("走访", "活动")
+    }
+
+
+def test_a_plan_caps_the_marks_and_says_how_many_were_left(example: Path) -> None:
+    result, _ = check_file(example, write=False)
+    names = sorted({i.sheet for i in result.issues})
+    plan = outputs.validation_plan(result, names, [], max_marks=2)
+    every = outputs.cell_marks(result)
+    assert len(every) > 2 and plan.marks == every[:2]
+    assert plan.skipped_marks == len(every) - 2
+    assert plan.status.text.endswith(f"另有{len(every) - 2}处未标色，见校验结果表。")
+    table = plan.blocks[1].values[1:]
+    marked = [row for row in table if row[outputs.MARKED_COLUMN] == outputs.MARKED]
+    assert {(r[1], r[outputs.CELL_COLUMN]) for r in marked} == {
+        (m.sheet, m.address) for m in every[:2]
     }

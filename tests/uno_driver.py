@@ -4,11 +4,12 @@ Run by LibreOffice's Python (/usr/bin/python3 on Debian), not by the test venv:
 
     python3 uno_driver.py SPEC.json
 
-SPEC: {"profile": dir, "oxt": file, "book": file, "fix": [sheet, cell, text]}. It starts
-soffice with that throwaway profile, adds the extension through the extension manager,
-loads the book, dispatches the toolbar's URLs on the document's frame and prints what it
-sees after each click as JSON: the cells coloured, the notes, the tool's sheets (values and
-formulas), the status cell, and where each link of 校验结果 leads.
+SPEC: {"profile": dir, "oxt": file, "book": file, "fix": [sheet, cell, text], "pidfile": file}.
+It starts soffice with that throwaway profile (its pid in pidfile), adds the extension
+through the extension manager, loads the book, dispatches the toolbar's URLs on the
+document's frame and prints what it sees after each click as JSON: the cells coloured,
+the notes, the tool's sheets (values and formulas), the status cell, and where each link
+of 校验结果 leads.
 """
 
 import contextlib
@@ -150,6 +151,8 @@ def main():
         stderr=sys.stderr if os.environ.get("CAMPAIGN_DEBUG") else subprocess.DEVNULL,
         start_new_session=True,
     )
+    with open(spec["pidfile"], "w", encoding="utf-8") as file:
+        file.write(str(office.pid))  # the caller kills the group if this script is killed
     try:
         ctx = connect(pipe, office)
         smgr = ctx.ServiceManager
