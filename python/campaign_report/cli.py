@@ -206,6 +206,44 @@ def _confirm(question: str, yes: bool) -> bool:
     return input(f"{question}[y/N] ").strip().lower() in ("y", "yes", "是")
 
 
+@command("split")
+def _split(args: argparse.Namespace) -> int:
+    """分发：按“单位”表给每个单位生成一份只含本单位记录的副本（台账.某单位.xlsx）。"""
+    from .steps import split_file
+
+    written = split_file(Path(args.book), Path(args.outdir), progress=_progress)
+    print(f"已生成{len(written)}份副本：{Path(args.outdir)}")
+    return 0
+
+
+@command("merge")
+def _merge(args: argparse.Namespace) -> int:
+    """合并：把各单位发回的副本合并成新的台账（原台账不变），列出冲突、跳过的副本和催报名单。"""
+    from .steps import merge_files
+
+    result, out = merge_files(
+        Path(args.book),
+        [Path(p) for p in args.copies],
+        args.out and Path(args.out),
+        check=args.check,
+        progress=_progress,
+    )
+    for line in result.check_lines():
+        print(line)
+    for skipped in result.skipped:
+        print(f"跳过：{skipped.path.name}：{skipped.reason}")
+    for conflict in result.conflicts:
+        print(
+            f"冲突：{conflict.file} {conflict.sheet}表第{conflict.row}行写的是“{conflict.named}”"
+            f"（副本是“{conflict.unit}”的），已保留"
+        )
+    for file, note in result.warnings:
+        print(f"提示：{file}：{note}")
+    print(result.summary_line())
+    print(f"合并后的台账：{out}" if out else "（--check：只列出改动，没有写出文件）")
+    return 0
+
+
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -248,6 +286,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--template", help="自定义的 Jinja2 报告模板")
     report.add_argument("--markdown", action="store_true", help="同时输出 Markdown 副本")
     report.add_argument("--force", action="store_true", help="工作簿有错误时也生成")
+    split = sub.add_parser("split", help=_split.__doc__)
+    split.add_argument("book", help="台账（.xlsx/.xlsm）")
+    split.add_argument("outdir", help="副本的输出文件夹")
+    merge = sub.add_parser("merge", help=_merge.__doc__)
+    merge.add_argument("book", help="台账（.xlsx/.xlsm），不会被修改")
+    merge.add_argument(
+        "copies", nargs="+", metavar="副本", help="各单位发回的副本，或放副本的文件夹"
+    )
+    merge.add_argument("--out", help="合并后的台账（默认：原名.合并.xlsx）")
+    merge.add_argument("--check", action="store_true", help="只列出会有哪些改动，不写文件")
     demo = sub.add_parser("demo", help=_demo.__doc__)
     demo.add_argument("outdir", help="输出文件夹")
     doctor = sub.add_parser("doctor", help=_doctor.__doc__)

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+import functools
+import hashlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from . import atomic
-from .adapters import xlsx_writer
+from . import atomic, collect
+from .adapters import xlsx_merge, xlsx_writer
 from .adapters.xlsx_reader import read_raw_sheets
-from .adapters.xlsx_template import build_workbook
+from .adapters.xlsx_template import UnitCopy, build_workbook
 from .aggregate import Summary, aggregate
 from .definition import Definition, load_definition
 from .docx_writer import write_docx
 from .errors import CampaignError, RefusedError
 from .example import load_example
-from .model import CampaignBook, load_book
+from .model import CampaignBook, RawSheet, load_book
 from .report import render_document, to_markdown
 from .validate import ValidationResult, validate
 
@@ -168,3 +172,109 @@ def _open_for_copy(
 def _refuse_overwrite(source: Path, out: Path) -> None:
     if Path(out).resolve() == Path(source).resolve():
         raise CampaignError("输出文件不能与输入文件相同：本工具从不修改原工作簿，请换一个文件名")
+
+
+# -- the collection round: split the book into the units' copies, merge them back --
+
+
+def split_file(master: Path, outdir: Path, progress: Progress = _quiet) -> list[Path]:
+    """Write one copy a unit of the 单位 sheet into ``outdir``: 台账.古市工商所.xlsx …"""
+    master, outdir = Path(master), Path(outdir)
+    definition = load_definition()
+    tables, settings, units = _read_master(master, definition, progress)
+    protected = collect.office_sheet_keys(definition)
+    mark = functools.partial(
+        collect.marker,
+        campaign=str(settings.get("campaign_name") or ""),
+        version=_file_version(master),
+        when=dt.datetime.now(),
+    )
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for number, unit in enumerate(units, start=1):
+        progress(f"{number}/{len(units)} {unit.name}")
+        path = outdir / collect.copy_filename(master, unit.name)
+        _refuse_overwrite(master, path)
+        records = collect.split_records(definition, tables, unit.name)
+        copy = UnitCopy(unit.name, protected, mark(unit.name))
+        written.append(build_workbook(definition, path, records, settings, copy))
+    return written
+
+
+def merge_files(
+    master: Path,
+    inputs: Sequence[Path],
+    out: Path | None = None,
+    check: bool = False,
+    progress: Progress = _quiet,
+) -> tuple[collect.MergeResult, Path | None]:
+    """Merge the units' copies (files or folders) into a new copy of ``master``.
+
+    With ``check`` nothing is written. The master itself is never changed.
+    """
+    master = Path(master)
+    definition = load_definition()
+    out = Path(out) if out else sibling(master, "合并", master.suffix.lower())
+    _refuse_overwrite(master, out)
+    tables, settings, units = _read_master(master, definition, progress)
+    files = copy_files(inputs, exclude=(master, out))
+    if not files:
+        raise CampaignError("没有找到要合并的副本（.xlsx/.xlsm），请检查文件或文件夹")
+    campaign, version = str(settings.get("campaign_name") or ""), _file_version(master)
+    copies, skipped = [], []
+    for number, path in enumerate(files, start=1):
+        progress(f"读取副本 {number}/{len(files)}：{path.name}")
+        try:
+            raw = read_raw_sheets(path)
+        except CampaignError as error:  # an unreadable copy is listed; the merge goes on
+            skipped.append(collect.Skipped(path, str(error)))
+            continue
+        info = xlsx_merge.read_package_info(path)
+        found = collect.identify(definition, path, info, raw, units, campaign, version)
+        (copies if isinstance(found, collect.Copy) else skipped).append(found)
+    result = collect.merge(definition, tables, units, copies, skipped)
+    if check:
+        return result, None
+    progress("写出合并后的台账……")
+    return result, xlsx_merge.write_merged_copy(master, out, result, tables)
+
+
+def copy_files(inputs: Sequence[Path], exclude: Sequence[Path] = ()) -> list[Path]:
+    """The workbooks named, and those inside the folders named (Excel's ~$ lock files left out)."""
+    skip = {Path(p).resolve() for p in exclude}
+    found: dict[Path, Path] = {}
+    for item in map(Path, inputs):
+        if item.is_dir():
+            candidates = sorted(
+                p
+                for p in item.rglob("*")
+                if p.suffix.lower() in (".xlsx", ".xlsm") and not p.name.startswith(("~$", "."))
+            )
+        else:
+            candidates = [item]
+        for path in candidates:
+            if path.resolve() not in skip:
+                found.setdefault(path.resolve(), path)
+    return list(found.values())
+
+
+def _read_master(
+    master: Path, definition: Definition, progress: Progress
+) -> tuple[dict[str, collect.SheetRows], dict[str, Any], list[collect.RosterUnit]]:
+    progress(f"读取“{master.name}”……")
+    raw = read_raw_sheets(master)
+    tables = {}
+    for sheet in definition.tables:
+        found = raw.get(sheet.name)
+        if found is None and sheet.key in {s.key for s in collect.unit_sheets(definition)}:
+            raise CampaignError(f"台账“{master.name}”缺少工作表“{sheet.name}”，请使用最新模板")
+        tables[sheet.key] = collect.read_table(sheet, found or RawSheet(sheet.name, []))
+    units = collect.roster(definition, tables["units"])
+    if not units:
+        raise CampaignError(f"台账“{master.name}”的“单位”表中没有单位，无法分发或合并")
+    return tables, collect.settings_values(definition, raw.get(definition.settings.name)), units
+
+
+def _file_version(path: Path) -> str:
+    """The master's version, as the copies' marker records it: its content's fingerprint."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]

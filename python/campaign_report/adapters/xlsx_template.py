@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,26 +28,42 @@ SETTINGS_HEADERS = ("项目", "内容", "说明")
 Records = Mapping[str, Sequence[Sequence[Any]]]  # sheet key -> rows of cell values in column order
 
 
+@dataclass(frozen=True)
+class UnitCopy:
+    """What makes a unit's copy (``split``) differ from the master."""
+
+    unit: str  # the unit column's dropdown offers this unit only
+    protected: frozenset[str]  # sheet keys shown read-only (the office's sheets)
+    properties: Mapping[str, str]  # custom document properties: the copy's marker
+
+
 def build_workbook(
     definition: Definition,
     path: Path,
     records: Records | None = None,
     settings: Mapping[str, Any] | None = None,
+    unit_copy: UnitCopy | None = None,
 ) -> Path:
     """Write the workbook to ``path``: an .xlsm gets the control sheet and its buttons.
 
     ``records`` fills the table sheets and ``settings`` the 设置 sheet; without
-    them the result is the empty template. The file is written atomically.
+    them the result is the empty template. ``unit_copy`` makes it one unit's copy.
+    The file is written atomically.
     """
     path = Path(path)
     macros = path.suffix.lower() == ".xlsm"
     with atomic_path(path) as scratch:
-        _write(definition, scratch, records or {}, settings or {}, macros)
+        _write(definition, scratch, records or {}, settings or {}, macros, unit_copy)
     return path
 
 
 def _write(
-    definition: Definition, path: Path, records: Records, settings: Mapping[str, Any], macros: bool
+    definition: Definition,
+    path: Path,
+    records: Records,
+    settings: Mapping[str, Any],
+    macros: bool,
+    unit_copy: UnitCopy | None = None,
 ) -> None:
     book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
     styles = _Styles(book)
@@ -59,7 +76,7 @@ def _write(
         if sheet.is_settings:
             _write_settings(book, styles, sheet, settings)
         else:
-            _write_table(book, styles, sheet, records.get(sheet.key, ()))
+            _write_table(book, styles, sheet, records.get(sheet.key, ()), unit_copy)
     for worksheet in book.worksheets():
         worksheet.set_landscape()
         worksheet.set_paper(9)  # A4
@@ -67,6 +84,8 @@ def _write(
     roster = definition.sheet("units")
     book.define_name(UNIT_LIST_NAME, _roster_formula(roster))
     book.set_properties({"title": "活动台账", "comments": "由 campaign-report 生成"})
+    if unit_copy is not None:
+        _make_unit_copy(book, definition, unit_copy)
     book.close()
 
 
@@ -190,8 +209,21 @@ def _write_settings(
 # -- table sheets --
 
 
+def _make_unit_copy(book: xlsxwriter.Workbook, definition: Definition, copy: UnitCopy) -> None:
+    for name, value in copy.properties.items():
+        book.set_custom_property(name, value)
+    names = {s.name for s in definition.sheets if s.key in copy.protected}
+    for worksheet in book.worksheets():
+        if worksheet.name in names:
+            worksheet.protect()  # no password: the office can still lift it
+
+
 def _write_table(
-    book: xlsxwriter.Workbook, styles: _Styles, sheet: Sheet, rows: Sequence[Sequence[Any]]
+    book: xlsxwriter.Workbook,
+    styles: _Styles,
+    sheet: Sheet,
+    rows: Sequence[Sequence[Any]],
+    unit_copy: UnitCopy | None = None,
 ) -> None:
     ws = book.add_worksheet(sheet.name)
     last_col = len(sheet.columns) - 1
@@ -219,7 +251,10 @@ def _write_table(
             _write_value(ws, row, col, value, styles.for_column(sheet.columns[col]))
     last_row = max(VALIDATION_ROWS, len(rows) + 500)
     for col, column in enumerate(sheet.columns):
-        _add_validation(ws, column, 1, last_row, col, book_unit_list=True)
+        if unit_copy and sheet.key not in unit_copy.protected and column.key == sheet.unit_column:
+            _limit_to_unit(ws, column, last_row, col, unit_copy.unit)
+        else:
+            _add_validation(ws, column, 1, last_row, col, book_unit_list=True)
     ws.set_row(0, 30)
     ws.freeze_panes(1, 0)
 
@@ -235,6 +270,25 @@ def _write_value(ws: Any, row: int, col: int, value: Any, fmt: Any) -> None:
         ws.write_number(row, col, value, fmt)
     else:
         ws.write_string(row, col, str(value), fmt)
+
+
+def _limit_to_unit(ws: Any, column: Column, last: int, col: int, unit: str) -> None:
+    """In a unit's copy its unit column offers that unit only (written over the roster list)."""
+    ws.data_validation(
+        1,
+        col,
+        last,
+        col,
+        {
+            "validate": "list",
+            "source": [unit],
+            "error_type": "warning",
+            "error_title": column.header[:32],
+            "error_message": f"本副本只填写“{unit}”的记录。",
+            "input_title": column.header[:32],
+            "input_message": f"本副本是“{unit}”的，请选择“{unit}”。"[:255],
+        },
+    )
 
 
 def _add_validation(

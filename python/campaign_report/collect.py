@@ -1,0 +1,593 @@
+"""Hand a copy of the book to each unit, and merge the copies that come back.
+
+This is the core of ``split`` and ``merge``; it never touches a file. Adapters read
+each workbook into raw sheets and its package into a :class:`PackageInfo`, and write
+the :class:`MergeResult` plan into a new copy of the master.
+
+- split: which rows go into each unit's copy, and the marker the copy carries (custom
+  document properties: they survive renaming and Excel's saves, and cost no sheet).
+- merge: the newest copy of a unit wins; its rows replace the unit's rows in the master,
+  diffed like lines of text (unchanged, 改 modified, + added, − deleted), each merged
+  row keeping its file and row (the 合并来源 column); rows naming another unit are kept
+  and listed as conflicts; units with no copy, or with an empty per-unit sheet, are late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+from . import normalise as nm
+from .definition import Definition, Sheet
+from .model import RawSheet, _find_header, _is_skippable
+
+# The copy's marker, as custom document properties (File → 属性 → 自定义 in Excel).
+MARK_UNIT = "报表单位"
+MARK_CAMPAIGN = "活动名称"
+MARK_MASTER = "台账版本"
+MARK_SPLIT_AT = "分发时间"
+
+SOURCE_HEADER = "合并来源"  # the tool's column at the right of each merged table
+LOG_SHEET = "合并记录"
+COPIES_FOLDER = "各单位报表"  # the Excel button merges the copies in this folder beside the book
+# Sheets the office fills: sent to units read-only and never taken back from a copy.
+DEFAULT_OFFICE_SHEETS = ("units", "staff", "leading_group")
+_UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+# -- reading rows --
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record as typed, in the definition's column order (None where the file has no column)."""
+
+    number: int  # Excel row in its own file
+    values: tuple[Any, ...]
+    unit: str  # the unit column's name, cleaned; "" when blank
+
+
+@dataclass
+class SheetRows:
+    """A table sheet's records as read from one file, with where each column stands."""
+
+    sheet: Sheet
+    header_row: int | None
+    positions: dict[str, int]  # column key -> Excel column number, for the columns found
+    rows: list[Row]
+    extra_headers: tuple[str, ...] = ()  # headers the definition does not know
+
+    @property
+    def present(self) -> tuple[int, ...]:
+        """Indexes (definition order) of the columns this file has."""
+        return tuple(i for i, c in enumerate(self.sheet.columns) if c.key in self.positions)
+
+    @property
+    def missing_headers(self) -> tuple[str, ...]:
+        return tuple(c.header for c in self.sheet.columns if c.key not in self.positions)
+
+
+def plain(value: Any) -> Any:
+    """A cell value in one form whatever wrote it: 5.0 -> 5, a midnight datetime -> date."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date()
+    return value
+
+
+def read_table(sheet: Sheet, raw: RawSheet) -> SheetRows:
+    """The records of one table sheet: header found by name, blank and total rows left out."""
+    header_index, found = _find_header(sheet, raw.rows)
+    positions = {key: raw.first_col + pos for key, pos in found.items()}
+    if header_index is None:
+        return SheetRows(sheet, None, {}, [])
+    header_row = raw.first_row + header_index
+    order = [(i, found.get(c.key)) for i, c in enumerate(sheet.columns)]
+    unit_index = _unit_index(sheet)
+    rows = []
+    for offset, cells in enumerate(raw.rows[header_index + 1 :], start=1):
+        values = tuple(
+            plain(cells[p]) if p is not None and p < len(cells) else None for _, p in order
+        )
+        if _is_skippable(values):
+            continue
+        unit = nm.clean_name(values[unit_index]) if unit_index is not None else ""
+        rows.append(Row(header_row + offset, values, unit))
+    known = {nm.clean_text(c.header).replace(" ", "") for c in sheet.columns}
+    headers = raw.rows[header_index]
+    extra = tuple(
+        str(h).strip()
+        for h in headers
+        if not nm.is_blank(h)
+        and nm.clean_text(h).replace(" ", "") not in known
+        and str(h).strip() != SOURCE_HEADER
+    )
+    return SheetRows(sheet, header_row, positions, rows, extra)
+
+
+def _unit_index(sheet: Sheet) -> int | None:
+    keys = [c.key for c in sheet.columns]
+    return keys.index(sheet.unit_column) if sheet.unit_column else None
+
+
+def settings_values(definition: Definition, raw: RawSheet | None) -> dict[str, Any]:
+    """The 设置 sheet's 内容 cells as typed, by setting key (for the units' copies)."""
+    by_label = {nm.clean_text(r[0]): r[1] for r in (raw.rows if raw else ()) if len(r) > 1 and r[0]}
+    return {
+        item.key: plain(by_label.get(item.header))
+        for item in definition.settings.columns
+        if by_label.get(item.header) is not None
+    }
+
+
+# -- which sheets --
+
+
+def office_sheet_keys(definition: Definition) -> frozenset[str]:
+    """Sheets the office keeps: settings, the rosters, and tables no unit column splits."""
+    named = definition.rules.get("office_sheets", DEFAULT_OFFICE_SHEETS)
+    return frozenset(
+        [s.key for s in definition.sheets if s.is_settings or not s.unit_column] + list(named)
+    )
+
+
+def unit_sheets(definition: Definition) -> tuple[Sheet, ...]:
+    """Table sheets each unit fills its own rows of: these are split and merged."""
+    office = office_sheet_keys(definition)
+    return tuple(s for s in definition.tables if s.key not in office)
+
+
+@dataclass(frozen=True)
+class RosterUnit:
+    name: str
+    kind: str
+
+
+def roster(definition: Definition, units: SheetRows) -> list[RosterUnit]:
+    """The units of the 单位 sheet, in order, each once."""
+    name_at = [c.key for c in units.sheet.columns].index(units.sheet.unit_column or "name")
+    kind_at = next((i for i, c in enumerate(units.sheet.columns) if c.type == "choice"), None)
+    seen, found = set(), []
+    for row in units.rows:
+        name = nm.clean_name(row.values[name_at])
+        if name and name not in seen:
+            seen.add(name)
+            kind = nm.clean_text(row.values[kind_at]) if kind_at is not None else ""
+            found.append(RosterUnit(name, kind))
+    return found
+
+
+# -- split --
+
+
+def copy_filename(master: Path, unit: str) -> str:
+    """台账.xlsm + 古市工商所 -> 台账.古市工商所.xlsx (a copy never carries macros)."""
+    return f"{Path(master).stem}.{_UNSAFE_IN_NAME.sub('_', unit)}.xlsx"
+
+
+def marker(unit: str, campaign: str, version: str, when: dt.datetime) -> dict[str, str]:
+    return {
+        MARK_UNIT: unit,
+        MARK_CAMPAIGN: campaign,
+        MARK_MASTER: version,
+        MARK_SPLIT_AT: when.strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def split_records(
+    definition: Definition, tables: dict[str, SheetRows], unit: str
+) -> dict[str, list[list[Any]]]:
+    """The records of one unit's copy: the office's sheets whole, the unit's own rows elsewhere."""
+    split = {s.key for s in unit_sheets(definition)}
+    records = {}
+    for key, table in tables.items():
+        rows = table.rows if key not in split else [r for r in table.rows if r.unit == unit]
+        records[key] = [list(r.values) for r in rows]
+    return records
+
+
+# -- merge: the copies --
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    """What a file says about itself outside its cells: the marker and when it was saved."""
+
+    marker: dict[str, str]
+    saved: dt.datetime | None  # docProps/core.xml modified, UTC
+    mtime: float  # the file system's time, for copies whose saved time ties
+
+
+@dataclass
+class Copy:
+    """A unit's copy as read: its unit, times and the rows of each unit sheet it has."""
+
+    path: Path
+    unit: str
+    info: PackageInfo
+    sheets: dict[str, SheetRows]
+    notes: list[str] = field(default_factory=list)  # warnings about this copy
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def order(self) -> tuple[dt.datetime, float]:
+        """Newer sorts higher: saved time first, then the file's time."""
+        return (self.info.saved or dt.datetime.min, self.info.mtime)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: Path
+    reason: str
+
+
+def identify(
+    definition: Definition,
+    path: Path,
+    info: PackageInfo,
+    raw_sheets: dict[str, RawSheet],
+    units: Sequence[RosterUnit],
+    campaign: str,
+    master_version: str,
+) -> Copy | Skipped:
+    """Whose copy is this? The marker says; a copy without one is known by its name or rows."""
+    sheets = {
+        s.key: read_table(s, raw_sheets[s.name])
+        for s in unit_sheets(definition)
+        if s.name in raw_sheets
+    }
+    names = {u.name for u in units}
+    notes = []
+    unit = nm.clean_name(info.marker.get(MARK_UNIT))
+    if not unit:
+        unit = _unit_from_name(path, names) or _unit_from_rows(sheets.values())
+        if not unit:
+            return Skipped(
+                path, "不是分发给单位的副本（没有分发标记，文件名和各行也看不出是哪个单位的）"
+            )
+        notes.append(f"没有分发标记，按文件名或各行的单位认定为“{unit}”")
+    copy_campaign = nm.clean_text(info.marker.get(MARK_CAMPAIGN))
+    if copy_campaign and campaign and copy_campaign != nm.clean_text(campaign):
+        return Skipped(path, f"是另一项活动“{copy_campaign}”的副本")
+    if unit not in names:
+        notes.append(f"“{unit}”不在台账的单位表中，仍按该单位合并")
+    version = info.marker.get(MARK_MASTER)
+    if version and master_version and version != master_version:
+        notes.append("副本分发后台账有过改动：台账上该单位后来的改动会被副本替换，请核对")
+    for sheet in unit_sheets(definition):
+        found = sheets.get(sheet.key)
+        if found is None or found.header_row is None:
+            sheets.pop(sheet.key, None)
+            notes.append(f"副本没有“{sheet.name}”表，该单位此表沿用台账原有的行")
+            continue
+        if found.missing_headers:
+            notes.append(
+                f"“{sheet.name}”表缺少列“{'、'.join(found.missing_headers)}”（旧模板），"
+                "这些列保留台账原有内容，新增的行为空"
+            )
+        if found.extra_headers:
+            notes.append(
+                f"“{sheet.name}”表的列“{'、'.join(found.extra_headers)}”不在模板中，未合并"
+            )
+    return Copy(Path(path), unit, info, sheets, notes)
+
+
+def _unit_from_name(path: Path, names: Iterable[str]) -> str:
+    parts = set(Path(path).stem.split("."))
+    return next((n for n in names if n in parts), "")
+
+
+def _unit_from_rows(tables: Iterable[SheetRows]) -> str:
+    units = {r.unit for t in tables for r in t.rows if r.unit}
+    return units.pop() if len(units) == 1 else ""
+
+
+def newest_per_unit(copies: Sequence[Copy]) -> tuple[list[Copy], list[Skipped]]:
+    """One copy a unit, the newest; an older one is listed, never merged a second time."""
+    by_unit: dict[str, list[Copy]] = {}
+    for copy in copies:
+        by_unit.setdefault(copy.unit, []).append(copy)
+    chosen, older = [], []
+    for unit, group in by_unit.items():
+        group.sort(key=lambda c: c.order, reverse=True)
+        chosen.append(group[0])
+        for copy in group[1:]:
+            older.append(
+                Skipped(copy.path, f"“{unit}”有更新的副本“{group[0].name}”，这份较旧，未合并")
+            )
+    return chosen, older
+
+
+# -- merge: the rows --
+
+
+@dataclass(frozen=True)
+class OutRow:
+    """A row of the merged sheet: a master row as it is, or values written over one."""
+
+    master: int | None  # the master's Excel row to start from (None: a new row)
+    values: tuple[Any, ...] | None = None  # definition-order values to write, or None
+    present: tuple[int, ...] = ()  # which of ``values`` to write
+    source: str = ""  # 合并来源; "" keeps what the master row had
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one copy does to one sheet."""
+
+    rows: int = 0  # the copy's rows of its own unit
+    added: int = 0
+    deleted: int = 0
+    modified: int = 0
+    conflicts: int = 0  # rows naming another unit (kept, counted in ``added`` too)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.deleted or self.modified)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    sheet: str
+    file: str
+    row: int
+    named: str  # the unit the row names
+    unit: str  # the copy's unit
+
+
+@dataclass
+class MergeResult:
+    """The merge, ready to be written or printed."""
+
+    definition: Definition
+    plans: dict[str, list[OutRow]]  # sheet key -> the merged sheet's rows, top to bottom
+    used: list[Copy]
+    changes: dict[tuple[str, str], Change]  # (unit, sheet key)
+    conflicts: list[Conflict]
+    skipped: list[Skipped]
+    late: list[tuple[str, str]]  # (unit, why)
+    rows_before: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> list[tuple[str, str]]:
+        return [(c.name, note) for c in self.used for note in c.notes]
+
+    def check_lines(self) -> list[str]:
+        """古市工商所：走访 +5 −1 改2；金点子 +3 — one line a copy."""
+        lines = []
+        for copy in self.used:
+            parts = []
+            for sheet in unit_sheets(self.definition):
+                change = self.changes.get((copy.unit, sheet.key))
+                if change and change.any:
+                    parts.append(_change_text(sheet.name, change))
+            lines.append(f"{copy.unit}：{'；'.join(parts) if parts else '没有改动'}")
+        return lines
+
+    def summary_line(self) -> str:
+        text = f"合并了{len(self.used)}份副本"
+        if self.skipped:
+            text += f"，跳过{len(self.skipped)}份"
+        if self.conflicts:
+            text += f"，{len(self.conflicts)}行写的是其他单位（已保留，见合并记录）"
+        late = late_units(self.late)
+        return text + (f"；催报：{'、'.join(late)}" if late else "；各单位都已报送")
+
+    def log_tables(self) -> list[LogTable]:
+        """The 合并记录 sheet's tables, top to bottom."""
+        sheets = unit_sheets(self.definition)
+        used = [
+            (
+                c.unit,
+                c.name,
+                c.info.saved.strftime("%Y-%m-%d %H:%M") if c.info.saved else "",
+                *(self.changes.get((c.unit, s.key), Change()).rows for s in sheets),
+                "；".join(
+                    _change_text(s.name, ch)
+                    for s in sheets
+                    if (ch := self.changes.get((c.unit, s.key), Change())).any
+                )
+                or "没有改动",
+            )
+            for c in self.used
+        ]
+        return [
+            LogTable(
+                "使用的副本",
+                ("单位", "文件", "保存时间", *(f"{s.name}（行）" for s in sheets), "改动"),
+                used,
+            ),
+            LogTable(
+                "写的是其他单位的行（已保留，请核对）",
+                ("工作表", "文件", "副本中的行", "行中写的单位", "副本的单位"),
+                [(c.sheet, c.file, c.row, c.named, c.unit) for c in self.conflicts],
+            ),
+            LogTable(
+                "跳过的副本", ("文件", "原因"), [(s.path.name, s.reason) for s in self.skipped]
+            ),
+            LogTable("提示", ("文件", "说明"), self.warnings),
+            LogTable("催报", ("单位", "原因"), self.late),
+        ]
+
+
+@dataclass(frozen=True)
+class LogTable:
+    title: str
+    headers: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+
+def late_units(late: Sequence[tuple[str, str]]) -> list[str]:
+    return list(dict.fromkeys(unit for unit, _ in late))
+
+
+def _change_text(name: str, change: Change) -> str:
+    parts = [
+        f"+{change.added}" if change.added else "",
+        f"−{change.deleted}" if change.deleted else "",
+    ]
+    parts.append(f"改{change.modified}" if change.modified else "")
+    text = f"{name} {' '.join(p for p in parts if p)}"
+    return text + (f"（其中{change.conflicts}行写的是其他单位）" if change.conflicts else "")
+
+
+def merge(
+    definition: Definition,
+    master: dict[str, SheetRows],
+    units: Sequence[RosterUnit],
+    copies: Sequence[Copy],
+    skipped: Sequence[Skipped] = (),
+) -> MergeResult:
+    """Replace each copy's unit's rows in the master's unit sheets; nothing is written here."""
+    chosen, older = newest_per_unit(copies)
+    order = {u.name: i for i, u in enumerate(units)}
+    chosen.sort(key=lambda c: (order.get(c.unit, len(order)), c.unit))
+    plans, changes, conflicts = {}, {}, []
+    for sheet in unit_sheets(definition):
+        table = master.get(sheet.key) or SheetRows(sheet, None, {}, [])
+        plans[sheet.key] = _merge_sheet(table, chosen, changes, conflicts)
+    late = _late(definition, units, chosen, plans, master)
+    before = {s.key: len(master[s.key].rows) for s in unit_sheets(definition) if s.key in master}
+    return MergeResult(
+        definition, plans, chosen, changes, conflicts, [*skipped, *older], late, before
+    )
+
+
+def source_text(copy: Copy, row: int) -> str:
+    return f"{copy.unit}：{copy.name} 第{row}行"
+
+
+def _merge_sheet(
+    table: SheetRows,
+    copies: Sequence[Copy],
+    changes: dict[tuple[str, str], Change],
+    conflicts: list[Conflict],
+) -> list[OutRow]:
+    sheet = table.sheet
+    merged = {c.unit for c in copies if sheet.key in c.sheets}
+    placed: list[tuple[tuple[int, int], OutRow]] = [
+        ((i, 0), OutRow(row.number)) for i, row in enumerate(table.rows) if row.unit not in merged
+    ]
+    end = len(table.rows)
+    for number, copy in enumerate(copies):
+        theirs = copy.sheets.get(sheet.key)
+        if theirs is None:
+            continue
+        old = [(i, r) for i, r in enumerate(table.rows) if r.unit == copy.unit]
+        own = [_with_unit(sheet, r, copy) for r in theirs.rows if r.unit in ("", copy.unit)]
+        other = [r for r in theirs.rows if r.unit not in ("", copy.unit)]
+        rows, change = _diff(old, own, copy, theirs.present, end + number)
+        last = old[-1][0] if old else end + number
+        for k, row in enumerate(other, start=1):
+            rows.append(((last, 10**6 + k), _new_row(copy, row, theirs.present)))
+            conflicts.append(Conflict(sheet.name, copy.name, row.number, row.unit, copy.unit))
+        placed += rows
+        changes[(copy.unit, sheet.key)] = Change(
+            len(own), change.added + len(other), change.deleted, change.modified, len(other)
+        )
+    placed.sort(key=lambda item: item[0])
+    return [row for _, row in placed]
+
+
+def _with_unit(sheet: Sheet, row: Row, copy: Copy) -> Row:
+    """A row left without its (required) unit in a unit's copy is that unit's: fill it in."""
+    index = _unit_index(sheet)
+    if row.unit or index is None or not sheet.columns[index].required:
+        return row
+    note = f"“{sheet.name}”表第{row.number}行没有写单位，已按副本填为“{copy.unit}”"
+    copy.notes.append(note)
+    values = (*row.values[:index], copy.unit, *row.values[index + 1 :])
+    return Row(row.number, values, copy.unit)
+
+
+def _new_row(copy: Copy, row: Row, present: tuple[int, ...], master: int | None = None) -> OutRow:
+    return OutRow(master, row.values, present, source_text(copy, row.number))
+
+
+def _diff(
+    old: list[tuple[int, Row]], new: list[Row], copy: Copy, present: tuple[int, ...], end: int
+) -> tuple[list[tuple[tuple[int, int], OutRow]], Change]:
+    """Diff the unit's master rows with its copy's rows, on the columns the copy has.
+
+    Unchanged rows keep their master cells; a changed row is written over the master row it
+    replaces; an added row goes after the unit's row before it, so the sheet keeps its order.
+    """
+
+    def project(row: Row) -> tuple[Any, ...]:
+        return tuple(row.values[i] for i in present)
+
+    matcher = SequenceMatcher(None, [project(r) for _, r in old], [project(r) for r in new], False)
+    placed, added, deleted, modified = [], 0, 0, 0
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        paired = tag in ("equal", "replace")
+        pairs = list(zip(range(i1, i2), range(j1, j2), strict=False)) if paired else []
+        for i, j in pairs:
+            index, master_row = old[i]
+            if tag == "equal":
+                placed.append(
+                    (
+                        (index, 0),
+                        OutRow(master_row.number, None, (), source_text(copy, new[j].number)),
+                    )
+                )
+            elif _alike(project(master_row), project(new[j])):
+                placed.append(((index, 0), _new_row(copy, new[j], present, master_row.number)))
+                modified += 1
+            else:
+                placed.append(((index, -1), _new_row(copy, new[j], present)))
+                added += 1
+                deleted += 1
+        deleted += max(0, (i2 - i1) - (j2 - j1))
+        extra = range(j1 + len(pairs), j2)
+        anchor = old[i1 - 1][0] if i1 > 0 else (old[0][0] if old else end)
+        for k, j in enumerate(extra, start=1):
+            seq = k if i1 > 0 or not old else k - 10**6  # before the unit's first row
+            placed.append(((anchor, seq), _new_row(copy, new[j], present)))
+            added += 1
+    return placed, Change(len(new), added, deleted, modified)
+
+
+def _alike(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
+    """The same record edited: at least half of its cells unchanged."""
+    same = sum(a == b for a, b in zip(old, new, strict=True))
+    return 2 * same >= len(old)
+
+
+def _late(
+    definition: Definition,
+    units: Sequence[RosterUnit],
+    copies: Sequence[Copy],
+    plans: dict[str, list[OutRow]],
+    master: dict[str, SheetRows],
+) -> list[tuple[str, str]]:
+    """催报: units with no copy, then units whose copy leaves a per-unit sheet empty."""
+    have = {c.unit for c in copies}
+    late = [(u.name, "未交副本") for u in units if u.name not in have]
+    exempt = set(definition.rules.get("exempt_unit_kinds", ()))
+    kinds = {u.name: u.kind for u in units}
+    for copy in copies:
+        if kinds.get(copy.unit) in exempt:
+            continue
+        for sheet in unit_sheets(definition):
+            if not sheet.per_unit:
+                continue
+            theirs = copy.sheets.get(sheet.key)
+            if theirs is not None:
+                count = sum(1 for r in theirs.rows if r.unit in ("", copy.unit))
+            else:
+                table = master.get(sheet.key)
+                count = sum(1 for r in table.rows if r.unit == copy.unit) if table else 0
+            if not count:
+                late.append((copy.unit, f"“{sheet.name}”表没有填写"))
+    return late
