@@ -17,14 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
 from . import normalise as nm
 from .definition import Definition, Sheet
-from .model import RawSheet, _find_header, _is_skippable
+from .model import Issue, RawSheet, _find_header, _is_skippable
 
 # The copy's marker, as custom document properties (File → 属性 → 自定义 in Excel).
 MARK_UNIT = "报表单位"
@@ -523,45 +523,57 @@ def _diff(
     Unchanged rows keep their master cells; a changed row is written over the master row it
     replaces; an added row goes after the unit's row before it, so the sheet keeps its order.
     """
-
-    def project(row: Row) -> tuple[Any, ...]:
-        return tuple(row.values[i] for i in present)
-
-    matcher = SequenceMatcher(None, [project(r) for _, r in old], [project(r) for r in new], False)
-    placed, added, deleted, modified = [], 0, 0, 0
+    before = [tuple(r.values[i] for i in present) for _, r in old]
+    after = [tuple(r.values[i] for i in present) for r in new]
+    matcher = SequenceMatcher(None, before, after, autojunk=False)
+    placed: list[tuple[tuple[int, int], OutRow]] = []
+    added = deleted = modified = 0
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        paired = tag in ("equal", "replace")
-        pairs = list(zip(range(i1, i2), range(j1, j2), strict=False)) if paired else []
-        for i, j in pairs:
-            index, master_row = old[i]
-            if tag == "equal":
-                placed.append(
-                    (
-                        (index, 0),
-                        OutRow(master_row.number, None, (), source_text(copy, new[j].number)),
-                    )
-                )
-            elif _alike(project(master_row), project(new[j])):
-                placed.append(((index, 0), _new_row(copy, new[j], present, master_row.number)))
-                modified += 1
+        pairs = dict(zip(range(j1, j2), range(i1, i2), strict=False)) if tag == "equal" else {}
+        if tag == "replace":
+            pairs = _pair_edited(before, after, range(i1, i2), range(j1, j2))
+        # where rows with no partner go: after the unit's previous row, or before its first
+        anchor = (old[i1 - 1][0], 0) if i1 > 0 else ((old[0][0], -(10**6)) if old else (end, 0))
+        step = 0
+        for j in range(j1, j2):
+            if j in pairs:
+                index, master_row = old[pairs[j]]
+                anchor, step = (index, 0), 0
+                if tag == "equal":
+                    source = source_text(copy, new[j].number)
+                    placed.append((anchor, OutRow(master_row.number, None, (), source)))
+                else:
+                    placed.append((anchor, _new_row(copy, new[j], present, master_row.number)))
+                    modified += 1
             else:
-                placed.append(((index, -1), _new_row(copy, new[j], present)))
+                step += 1
+                placed.append(((anchor[0], anchor[1] + step), _new_row(copy, new[j], present)))
                 added += 1
-                deleted += 1
-        deleted += max(0, (i2 - i1) - (j2 - j1))
-        extra = range(j1 + len(pairs), j2)
-        anchor = old[i1 - 1][0] if i1 > 0 else (old[0][0] if old else end)
-        for k, j in enumerate(extra, start=1):
-            seq = k if i1 > 0 or not old else k - 10**6  # before the unit's first row
-            placed.append(((anchor, seq), _new_row(copy, new[j], present)))
-            added += 1
+        deleted += (i2 - i1) - len(pairs)
     return placed, Change(len(new), added, deleted, modified)
 
 
-def _alike(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
-    """The same record edited: at least half of its cells unchanged."""
-    same = sum(a == b for a, b in zip(old, new, strict=True))
-    return 2 * same >= len(old)
+def _pair_edited(
+    before: list[tuple[Any, ...]], after: list[tuple[Any, ...]], olds: range, news: range
+) -> dict[int, int]:
+    """In a block of differing rows, pair each new row with the old row it most resembles."""
+    if len(olds) * len(news) > 250_000:  # a unit that rewrote its whole sheet: pair in order
+        candidates = {j: [i] for j, i in zip(news, olds, strict=False)}
+    else:
+        candidates = {j: list(olds) for j in news}
+    pairs: dict[int, int] = {}
+    taken: set[int] = set()
+    for j, options in candidates.items():
+        scored = [(_same_cells(before[i], after[j]), -i, i) for i in options if i not in taken]
+        best = max(scored, default=None)
+        if best is not None and 2 * best[0] >= len(after[j]):
+            pairs[j] = best[2]
+            taken.add(best[2])
+    return pairs
+
+
+def _same_cells(old: tuple[Any, ...], new: tuple[Any, ...]) -> int:
+    return sum(a == b for a, b in zip(old, new, strict=True))
 
 
 def _late(
@@ -591,3 +603,37 @@ def _late(
             if not count:
                 late.append((copy.unit, f"“{sheet.name}”表没有填写"))
     return late
+
+
+# -- provenance, for the issues found on a merged book --
+
+
+def sources(definition: Definition, raw_sheets: dict[str, RawSheet]) -> dict[tuple[str, int], str]:
+    """(sheet name, Excel row) -> the 合并来源 a merge wrote there (empty for other books)."""
+    found = {}
+    for sheet in unit_sheets(definition):
+        raw = raw_sheets.get(sheet.name)
+        header_index = _find_header(sheet, raw.rows)[0] if raw else None
+        if raw is None or header_index is None:
+            continue
+        headers = [nm.clean_text(h) for h in raw.rows[header_index]]
+        if SOURCE_HEADER not in headers:
+            continue
+        col = headers.index(SOURCE_HEADER)
+        first = raw.first_row + header_index + 1
+        for row, cells in enumerate(raw.rows[header_index + 1 :], start=first):
+            if col < len(cells) and not nm.is_blank(cells[col]):
+                found[(sheet.name, row)] = nm.clean_text(cells[col])
+    return found
+
+
+def name_sources(issues: Sequence[Issue], found: dict[tuple[str, int], str]) -> list[Issue]:
+    """Each issue on a merged row says which unit's file and row to fix."""
+    if not found:
+        return list(issues)
+    return [
+        replace(i, message=f"{i.message}（来源：{found[(i.sheet, i.row)]}）")
+        if (i.sheet, i.row) in found
+        else i
+        for i in issues
+    ]

@@ -98,9 +98,16 @@ def check_file(
     path: Path, out: Path | None = None, write: bool = True, progress: Progress = _quiet
 ) -> tuple[ValidationResult, Path | None]:
     """校验: validate ``path``; with ``write`` save a marked copy (default 台账.校验.xlsx)."""
-    out, book = _open_for_copy(path, out, "校验", progress)
+    out = Path(out) if out else sibling(path, "校验", ".xlsx")
+    _refuse_overwrite(path, out)
+    progress(f"读取“{Path(path).name}”……")
+    definition = load_definition()
+    raw = read_raw_sheets(Path(path))
+    book = load_book(definition, raw, source=str(path))
     progress("校验……")
     result = validate(book)
+    # On a merged book, an issue names the unit's file and row (its 合并来源).
+    result.issues = collect.name_sources(result.issues, collect.sources(definition, raw))
     if not write:
         return result, None
     progress("写出标注副本……")
