@@ -1,0 +1,126 @@
+"""Properties of the split/merge round on small books drawn from the example."""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from campaign_report import collect
+from campaign_report.adapters.xlsx_reader import read_raw_sheets
+from campaign_report.adapters.xlsx_template import build_workbook
+from campaign_report.definition import load_definition
+from campaign_report.example import load_example
+from campaign_report.steps import merge_files, split_file
+
+DEFINITION = load_definition()
+RECORDS, SETTINGS = load_example(DEFINITION)
+UNIT_SHEETS = collect.unit_sheets(DEFINITION)
+ROSTER = [row[0] for row in RECORDS["units"]]
+GONE = "已撤并的所"  # rows of a unit no longer on the roster: nobody's copy, kept as they are
+ROUND = settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def _unit_at(sheet) -> int:
+    return [c.key for c in sheet.columns].index(sheet.unit_column)
+
+
+@st.composite
+def books(draw: st.DrawFn) -> tuple[dict, list[str]]:
+    """A roster of 1–3 units and, on each unit sheet, up to 6 example rows given to them."""
+    units = draw(st.lists(st.sampled_from(ROSTER[1:]), min_size=1, max_size=3, unique=True))
+    records = dict(RECORDS)
+    records["units"] = [r for r in RECORDS["units"] if r[0] in units]
+    for sheet in UNIT_SHEETS:
+        owners = units + [GONE] + ([] if sheet.column(sheet.unit_column).required else [None])
+        rows = []
+        for row in draw(st.lists(st.sampled_from(RECORDS[sheet.key]), max_size=6)):
+            row = list(row)
+            row[_unit_at(sheet)] = draw(st.sampled_from(owners))
+            rows.append(row)
+        records[sheet.key] = rows
+    return records, units
+
+
+def rows_of(path: Path) -> dict[str, list[collect.Row]]:
+    raw = read_raw_sheets(path)
+    return {s.key: collect.read_table(s, raw[s.name]).rows for s in UNIT_SHEETS}
+
+
+def bag(rows: list[collect.Row], keep=lambda row: True) -> Counter:
+    return Counter(r.values for r in rows if keep(r))
+
+
+def _round(records: dict, folder: Path) -> tuple[Path, Path]:
+    master = build_workbook(DEFINITION, folder / "台账.xlsx", records, SETTINGS)
+    split_file(master, folder / "copies")
+    return master, folder / "copies"
+
+
+@ROUND
+@given(books())
+def test_split_then_merge_without_edits_gives_back_the_same_rows(book) -> None:
+    records, _ = book
+    with tempfile.TemporaryDirectory() as scratch:
+        master, copies = _round(records, Path(scratch))
+        result, out = merge_files(master, [copies])
+        before, after = rows_of(master), rows_of(out)
+        for sheet in UNIT_SHEETS:
+            assert bag(after[sheet.key]) == bag(before[sheet.key]), sheet.name
+        assert not result.conflicts and not result.skipped
+        assert all(not change.any for change in result.changes.values())
+
+
+@ROUND
+@given(books(), st.data())
+def test_edits_in_one_copy_change_that_units_rows_only(book, data) -> None:
+    records, units = book
+    unit = data.draw(st.sampled_from(units))
+    with tempfile.TemporaryDirectory() as scratch:
+        master, copies = _round(records, Path(scratch))
+        copy = copies / collect.copy_filename(master, unit)
+        edits = _edit(copy, unit, data)
+        result, out = merge_files(master, [copies])
+        before, after, sent = rows_of(master), rows_of(out), rows_of(copy)
+        for sheet in UNIT_SHEETS:
+            key = sheet.key
+
+            def others(r: collect.Row) -> bool:
+                return r.unit != unit
+
+            assert bag(after[key], others) == bag(before[key], others), sheet.name
+            mine = bag(after[key], lambda r: r.unit == unit)
+            assert mine == bag(sent[key], lambda r: r.unit == unit), sheet.name
+            deleted, appended = edits.get(key, (0, 0))
+            change = result.changes[(unit, key)]
+            assert len(after[key]) == len(before[key]) + appended - deleted
+            assert len(after[key]) == len(before[key]) + change.added - change.deleted
+
+
+def _edit(path: Path, unit: str, data: st.DataObject) -> dict[str, tuple[int, int]]:
+    """Delete some of the unit's rows and append some new ones, as its clerk would."""
+    book = openpyxl.load_workbook(path)
+    done = {}
+    for sheet in data.draw(st.lists(st.sampled_from(UNIT_SHEETS), max_size=2, unique=True)):
+        ws = book[sheet.name]
+        filled = [r for r in range(2, ws.max_row + 1) if any(c.value for c in ws[r])]
+        gone = data.draw(st.lists(st.sampled_from(filled), unique=True)) if filled else []
+        for row in sorted(gone, reverse=True):
+            ws.delete_rows(row)
+        new = data.draw(st.lists(st.sampled_from(RECORDS[sheet.key]), max_size=3))
+        last = max([r for r in range(2, ws.max_row + 1) if any(c.value for c in ws[r])] or [1])
+        for offset, values in enumerate(new, start=1):
+            for col, value in enumerate(values, start=1):
+                ws.cell(last + offset, col, value)
+            ws.cell(last + offset, _unit_at(sheet) + 1, unit)
+        done[sheet.key] = (len(gone), len(new))
+    book.save(path)
+    return done
