@@ -347,3 +347,30 @@ def test_a_merged_book_validates_and_names_each_issues_file(round_, edit, capsys
 
 def _units(definition, path: Path):
     return collect.read_table(definition.sheet("units"), read_raw_sheets(path)["单位"])
+
+
+def test_the_demo_round_moves_the_reports_figures(
+    tmp_path: Path, example_master: Path, definition
+) -> None:
+    import docx
+
+    from campaign_report.aggregate import aggregate
+    from campaign_report.steps import demo_round, open_book, report_file
+
+    master = Path(shutil.copy(example_master, tmp_path / "示例台账.xlsx"))
+    merged = demo_round(master, tmp_path / collect.COPIES_FOLDER, definition)["合并后的台账"]
+    before, after = aggregate(open_book(master)).facts, aggregate(open_book(merged)).facts
+    assert after["visits"]["rows"] == before["visits"]["rows"] + 2
+    assert after["ideas"]["units_with_ideas"] == before["ideas"]["units_with_ideas"] - 1
+    assert after["ideas"]["count"] < before["ideas"]["count"]
+    log = openpyxl.load_workbook(merged)[collect.LOG_SHEET]
+    late = [row[0].value for row in log.iter_rows() if row[1].value == "“金点子”表没有填写"]
+    assert len(late) == 1
+
+    def text(book: Path) -> str:
+        path = report_file(book, tmp_path / f"{book.stem}.docx")["报告"]
+        return "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+
+    assert "每个单位都推荐了至少一个" in text(master)
+    ideas = after["ideas"]
+    assert f"{ideas['units_with_ideas']}个单位共推荐了{ideas['count']}个" in text(merged)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import hashlib
@@ -14,7 +15,7 @@ from .adapters import xlsx_merge, xlsx_writer
 from .adapters.xlsx_reader import read_raw_sheets
 from .adapters.xlsx_template import UnitCopy, build_workbook
 from .aggregate import Summary, aggregate
-from .definition import Definition, load_definition
+from .definition import Definition, Sheet, load_definition
 from .docx_writer import write_docx
 from .errors import CampaignError, RefusedError
 from .example import load_example
@@ -57,23 +58,74 @@ def run_demo(outdir: Path, progress: Progress = _quiet) -> dict[str, Path]:
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     definition = load_definition()
-    progress("1/4 生成示例工作簿……")
+    progress("1/6 生成示例工作簿……")
     book_path = build_example(outdir / "示例台账.xlsx", definition)
     excel_book = build_example(outdir / "示例台账.xlsm", definition)
-    progress("2/4 校验……")
+    progress("2/6 校验……")
     result, checked = check_file(book_path)
     progress(f"    {result.summary_line()}")
-    progress("3/4 汇总……")
+    progress("3/6 汇总……")
     _, summary = summarise_file(book_path)
-    progress("4/4 生成工作总结……")
+    progress("4/6 生成工作总结……")
     report = report_file(book_path, outdir / "工作总结.docx", markdown=True)
+    progress("5/6 分发给各单位，两个单位改过副本后合并回来……")
+    round_ = demo_round(book_path, outdir / collect.COPIES_FOLDER, definition, progress)
+    progress("6/6 用合并后的台账生成工作总结……")
+    merged = report_file(round_["合并后的台账"], outdir / "工作总结（合并后）.docx")
     return {
         "示例工作簿": book_path,
         "带按钮的示例工作簿": excel_book,
         "校验结果": checked,
         "汇总": summary,
         **report,
+        **round_,
+        "合并后的工作总结": merged["报告"],
     }
+
+
+def demo_round(
+    master: Path, folder: Path, definition: Definition, progress: Progress = _quiet
+) -> dict[str, Path]:
+    """Split ``master``, edit two copies as units would, and merge them back.
+
+    The busiest unit of the first per-unit sheet reports two more rows there; the unit
+    with the fewest rows on the last per-unit sheet clears them (and lands on 催报).
+    """
+    split_file(master, folder)
+    tables, _, units = _read_master(master, definition, _quiet)
+    exempt = set(definition.rules.get("exempt_unit_kinds", ()))
+    names = [u.name for u in units if u.kind not in exempt]
+    per_unit = [s for s in collect.unit_sheets(definition) if s.per_unit]
+    first, last = per_unit[0], per_unit[-1]
+    counts = {k: collections.Counter(r.unit for r in tables[k.key].rows) for k in (first, last)}
+    busy = max(names, key=lambda n: counts[first][n])
+    quiet = min((n for n in names if counts[last][n] and n != busy), key=lambda n: counts[last][n])
+    mine = [r for r in tables[first.key].rows if r.unit == busy][-2:]
+    xlsx_merge.edit_copy(
+        folder / collect.copy_filename(master, busy),
+        first.name,
+        append=[_reported_again(first, row) for row in mine],
+    )
+    copy = folder / collect.copy_filename(master, quiet)
+    theirs = collect.read_table(last, read_raw_sheets(copy)[last.name]).rows
+    xlsx_merge.edit_copy(copy, last.name, delete=[r.number for r in theirs])
+    result, merged = merge_files(master, [folder])
+    for line in result.check_lines():
+        if not line.endswith("没有改动"):
+            progress(f"    {line}")
+    progress(f"    {result.summary_line()}")
+    return {"各单位副本": folder, "合并后的台账": merged}
+
+
+def _reported_again(sheet: Sheet, row: collect.Row) -> dict[str, Any]:
+    """A new row like ``row``: its first text key column marked, so it is no duplicate."""
+    values = {c.header: v for c, v in zip(sheet.columns, row.values, strict=True)}
+    key = next(
+        (c for c in sheet.columns if c.key in sheet.duplicate_key and c.type == "text"), None
+    )
+    if key is not None:
+        values[key.header] = f"{values[key.header]}（补报）"
+    return values
 
 
 # -- the three buttons, headless --
