@@ -40,3 +40,7 @@ Sub OnReport(control As IRibbonControl)
 Failed:
     CrFailed Err.Description
 End Sub
+
+Sub OnMergeCopies(control As IRibbonControl)
+    RunPython "import campaign_report.macros as m; m.merge()"
+End Sub

@@ -1,5 +1,5 @@
 Attribute VB_Name = "Module1"
-' Macros behind the three buttons on the control sheet of the campaign workbook.
+' Macros behind the buttons on the control sheet of the campaign workbook.
 '
 ' Text source of the standard module "Module1" in the workbook's VBA project.
 ' campaign_report/excel_build.py writes it into the vbaProject.bin of xlwings'
@@ -39,4 +39,8 @@ Sub Report()
     Exit Sub
 Failed:
     CrFailed Err.Description
+End Sub
+
+Sub MergeCopies()
+    RunPython "import campaign_report.macros as m; m.merge()"
 End Sub

@@ -185,6 +185,7 @@ def test_macros_name_the_requested_functions() -> None:
         ("Validate", "校验", "campaign_report.macros.validate"),
         ("Summarize", "汇总", "campaign_report.macros.aggregate"),
         ("Report", "生成报告", "campaign_report.macros.generate_report"),
+        ("MergeCopies", "合并", "campaign_report.macros.merge"),
     }
     assert eb.MACROS[0].run_python == 'RunPython "import campaign_report.macros as m; m.validate()"'
 
@@ -458,7 +459,7 @@ def test_ribbon_buttons_call_callbacks_in_the_vba(
     assert root.tag == f"{{{eb.CUSTOMUI_NAMESPACE}}}customUI"
     assert root.find("ui:ribbon/ui:tabs/ui:tab", UI_NS).get("label") == "活动汇总"
     buttons = root.findall(".//ui:group/ui:button", UI_NS)
-    assert len(buttons) == len(eb.MACROS) == 3
+    assert len(buttons) == len(eb.MACROS) == 4
     modules = olevba_modules(vba_bins["addin"])
     for button, macro in zip(buttons, eb.MACROS, strict=True):
         assert button.get("label") == macro.caption

@@ -198,3 +198,42 @@ def test_a_report_open_in_word_is_a_message(
     monkeypatch.setattr("campaign_report.steps.write_docx", locked)
     assert macros.generate_report(book, out_dir=tmp_path) is None
     assert _status(book).startswith("未完成：无法写入文件“")
+
+
+def test_merge_collects_the_copies_beside_the_book_and_lists_who_is_late(
+    control_book: Path,
+) -> None:
+    import openpyxl
+
+    from campaign_report.collect import COPIES_FOLDER, LOG_SHEET
+    from campaign_report.steps import split_file
+
+    copies = split_file(control_book, control_book.parent / COPIES_FOLDER)
+    late = next(p for p in copies if "新兴工商所" in p.name)
+    late.unlink()
+    ours = next(p for p in copies if "古市工商所" in p.name)
+    book = openpyxl.load_workbook(ours)
+    book["金点子"].append(["古市工商所", "郑健", "茶叶品牌一村一品"])
+    book.save(ours)
+    remote = open_remote(control_book)
+    result, out = macros.merge(remote, master=control_book)
+    assert out == control_book.parent / "台账.合并.xlsm" and out.exists()
+    assert "古市工商所：金点子 +1" in result.check_lines()
+    status = _status(remote)
+    assert status.startswith(f"已合并{len(copies) - 1}份副本，合并后的台账：{out}")
+    assert "催报：新兴工商所" in status
+    done = actions(remote)
+    assert any(a["func"] == "addSheet" and a["args"][1] == LOG_SHEET for a in done)
+    blocks = [a["values"] for a in done if a["func"] == "setValues" and len(a["values"]) > 1]
+    assert blocks[0][0][:3] == ["单位", "文件", "保存时间"]
+    assert ["新兴工商所", "未交副本"] in blocks[-1]
+    merged = openpyxl.load_workbook(out, keep_vba=True)
+    titles = [r[2].value for r in merged["金点子"].iter_rows(min_row=2)]
+    assert "茶叶品牌一村一品" in titles and "控制台" in merged.sheetnames
+
+
+def test_merge_without_the_folder_says_where_to_put_the_copies(control_book: Path) -> None:
+    book = open_remote(control_book)
+    assert macros.merge(book, master=control_book) is None
+    assert _status(book).startswith("未完成：找不到文件夹")
+    assert "各单位报表" in _status(book)

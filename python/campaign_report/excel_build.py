@@ -78,6 +78,12 @@ MACROS: tuple[Macro, ...] = (
         "campaign_report.macros.generate_report",
         "根据“设置”表和汇总结果，生成工作总结（Word 文档）。",
     ),
+    Macro(
+        "MergeCopies",
+        "合并",
+        "campaign_report.macros.merge",
+        "把工作簿旁边“各单位报表”文件夹里各单位发回的副本合并成新的台账，列出催报名单。",
+    ),
 )
 
 CONTROL_SHEET = "控制台"
@@ -239,7 +245,7 @@ def build_vba_project(kind: VbaKind, out_path: Path) -> Path:
 # Control sheet of the .xlsm (XlsxWriter)
 # --------------------------------------------------------------------------------------
 
-_FIRST_BUTTON_ROW = 3  # zero-based: buttons in rows 4, 6, 8, a thin row after each
+_FIRST_BUTTON_ROW = 3  # zero-based: buttons in rows 4, 6, 8, 10, a thin row after each
 _BUTTON_SIZE = {"width": 128, "height": 36, "x_offset": 6, "y_offset": 4}
 
 # The settings block of the xlwings.conf sheet, read from A1 down to the first empty cell in

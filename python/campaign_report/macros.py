@@ -1,4 +1,4 @@
-"""What the office buttons run: 校验, 汇总, 生成报告 on the calling workbook.
+"""What the office buttons run: 校验, 汇总, 生成报告, 合并 on the calling workbook.
 
 Each macro is a few lines over the same library functions as the command line,
 and knows no office program: it takes a *host* (:class:`Host`), reads the
@@ -20,10 +20,11 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from . import outputs
 from .aggregate import aggregate as aggregate_book
+from .collect import COPIES_FOLDER, LOG_SHEET, late_units
 from .definition import load_definition
 from .errors import CampaignError
 from .model import CampaignBook, RawSheet, load_book
-from .steps import sibling, write_report
+from .steps import merge_files, sibling, write_report
 from .validate import validate as validate_book
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -121,3 +122,32 @@ def generate_report(book: Any = None, out_dir: Path | None = None, force: bool =
     written = write_report(_read(book), out, markdown=False, force=force)
     _status(book, f"已生成工作总结：{written['报告']}")
     return written
+
+
+@_reported
+def merge(book: Any = None, master: Path | None = None, folder: Path | None = None) -> Any:
+    """合并: merge the copies in 各单位报表 beside the book into a new 台账.合并.xlsx.
+
+    The saved file is the master (the book on screen is not changed but for 合并记录);
+    the result and the 催报 list go to the status cell and the 合并记录 sheet.
+    """
+    master = Path(master) if master else book.saved_path()
+    if master is None:
+        raise CampaignError("请先把工作簿保存到文件夹中，合并时读取保存在磁盘上的台账")
+    folder = Path(folder or master.parent / COPIES_FOLDER)
+    if not folder.is_dir():
+        raise CampaignError(
+            f"找不到文件夹“{folder}”：请把各单位发回的副本放进工作簿旁边的这个文件夹"
+        )
+    result, out = merge_files(master, [folder])
+    late = late_units(result.late)
+    status = (
+        f"已合并{len(result.used)}份副本，合并后的台账：{out}。"
+        + (f"催报：{'、'.join(late)}。" if late else "各单位都已报送。")
+        + ("跳过的副本、冲突见“合并记录”表。" if result.skipped or result.conflicts else "")
+    )
+    tables = result.log_tables()
+    book.apply_plan(
+        outputs.log_plan(LOG_SHEET, result.summary_line(), tables, status, book.sheet_names())
+    )
+    return result, out

@@ -371,3 +371,33 @@ def summary_plan(summary: Summary, sheet_names: Collection[str]) -> WritePlan:
         activate=SUMMARY_SHEET,
         status=Status("汇总完成，见“汇总”表。", *status_place(sheet_names)),
     )
+
+
+# -- 合并 --
+
+
+def log_plan(
+    sheet: str, title: str, tables: Sequence[Any], status: str, sheet_names: Collection[str]
+) -> WritePlan:
+    """合并记录: a title and titled tables (``title``, ``headers``, ``rows``) top to bottom.
+
+    What units typed is shown as text: a value starting with = is written as '= text.
+    """
+    blocks = [CellBlock(sheet, 1, 1, [[title]], TITLE)]
+    row = 3
+    for table in tables:
+        width = len(table.headers)
+        rows = [[_as_text(v) for v in r] for r in table.rows] or [["（无）"] + [""] * (width - 1)]
+        blocks.append(CellBlock(sheet, row, 1, [[table.title]], TITLE))
+        blocks.append(CellBlock(sheet, row + 1, 1, [list(table.headers), *rows], HEADER))
+        row += len(rows) + 4
+    return WritePlan(
+        fresh_sheets=[sheet],
+        blocks=blocks,
+        activate=sheet,
+        status=Status(status, *status_place(sheet_names)),
+    )
+
+
+def _as_text(value: Any) -> Any:
+    return f"'{value}" if isinstance(value, str) and value.startswith("=") else value

@@ -1,0 +1,98 @@
+"""Merging 30 units' copies, each the size of the bundled example, against reading them.
+
+Run:  .venv/bin/python benchmarks/bench_merge.py [COPIES]
+
+A city office collects the books of 30 counties: the master's 单位 sheet lists 30
+counties and each county's copy holds the bundled example's rows under its name.
+Built once (not timed): the master and its copies (``split``); one copy in three is then
+edited (two rows added, one changed). Timed, best of three runs on this machine:
+
+- reading every copy with python-calamine (``read_raw_sheets``), the baseline;
+- ``merge --check`` (read the master and the copies, diff; nothing written);
+- ``merge`` (the same, and write the merged book with openpyxl).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+
+from campaign_report.adapters.xlsx_reader import read_raw_sheets
+from campaign_report.adapters.xlsx_template import build_workbook
+from campaign_report.collect import unit_sheets
+from campaign_report.definition import load_definition
+from campaign_report.example import load_example
+from campaign_report.steps import copy_files, merge_files, split_file
+
+
+def city_master(copies: int, folder: Path) -> Path:
+    """The example's rows once for each of ``copies`` counties, in one master."""
+    definition = load_definition()
+    records, settings = load_example(definition)
+    counties = [f"第{n + 1:02d}县" for n in range(copies)]
+    city = dict(records)
+    city["units"] = [[name, "分局", None, 10, 2] for name in counties]
+    for sheet in unit_sheets(definition):
+        at = [c.key for c in sheet.columns].index(sheet.unit_column)
+        city[sheet.key] = [
+            [*row[:at], county, *row[at + 1 :]] for county in counties for row in records[sheet.key]
+        ]
+    return build_workbook(definition, folder / "市台账.xlsx", city, settings)
+
+
+def edit_some(folder: Path) -> None:
+    """One copy in three comes back with two new rows and one changed row on 走访."""
+    for path in sorted(folder.glob("*.xlsx"))[::3]:
+        book = openpyxl.load_workbook(path)
+        visits = book["走访"]
+        last = visits.max_row
+        for offset in (1, 2):
+            for cell in visits[last]:
+                visits.cell(last + offset, cell.column, cell.value)
+            visits.cell(last + offset, 5, f"新走访的企业{offset}")
+        visits.cell(2, 7, "补记：已回访")
+        book.save(path)
+
+
+def best_of(runs: int, function: Callable[[], object]) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        master = city_master(count, folder)
+        split_file(master, folder / "copies")
+        edit_some(folder / "copies")
+        files = copy_files([folder / "copies"])
+        rows = sum(len(s.rows) for s in read_raw_sheets(files[0]).values())
+        read = best_of(3, lambda: [read_raw_sheets(p, engine="calamine") for p in files])
+        check = best_of(3, lambda: merge_files(master, [folder / "copies"], check=True))
+        out = folder / "合并.xlsx"
+        merge = best_of(3, lambda: merge_files(master, [folder / "copies"], out))
+        result, _ = merge_files(master, [folder / "copies"], check=True)
+        size = master.stat().st_size / 1e6
+    print(f"{len(files)} copies of {rows} sheet rows each; master {size:.1f} MB")
+    print(f"changed copies: {sum(1 for line in result.check_lines() if '没有改动' not in line)}")
+    print(f"{'step':<44}{'seconds':>8}{'× read':>8}")
+    for label, seconds in (
+        ("read every copy, python-calamine", read),
+        ("merge --check (read master and copies, diff)", check),
+        ("merge (and write the merged book)", merge),
+    ):
+        print(f"{label:<44}{seconds:>8.2f}{seconds / read:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
