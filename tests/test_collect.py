@@ -374,3 +374,91 @@ def test_the_demo_round_moves_the_reports_figures(
     assert "每个单位都推荐了至少一个" in text(master)
     ideas = after["ideas"]
     assert f"{ideas['units_with_ideas']}个单位共推荐了{ideas['count']}个" in text(merged)
+
+
+def _with_sources(path: Path) -> dict[str, Counter]:
+    """Each unit sheet's rows with their 合并来源, as a reader sees the file."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    found = {}
+    for name in (
+        "活动",
+        "走访",
+        "意见建议",
+        "征求意见表",
+        "金点子",
+        "心得体会",
+        "实事项目",
+        "督查",
+    ):
+        rows = [tuple(r) for r in book[name].iter_rows(values_only=True)]
+        found[name] = Counter(r for r in rows[1:] if any(v is not None for v in r))
+    return found
+
+
+def test_both_writers_give_the_same_book(round_, edit, monkeypatch) -> None:
+    from campaign_report.adapters import xlsx_parts
+
+    master, copies = round_
+    editor = edit(copy_of(copies))
+    editor.append("走访", {"走访日期": "3月25日", "单位": UNIT, "走访人": "郑健", "对象类别": "村"})
+    editor.set("走访", 2, "情况记录", "改过")
+    editor.save()
+    _, fast = merge_files(master, [copies], out=master.parent / "快.xlsx")
+    with zipfile.ZipFile(master) as before, zipfile.ZipFile(fast) as after:
+        same = {n for n in before.namelist() if before.read(n) == after.read(n)}
+    assert {"xl/styles.xml", "xl/sharedStrings.xml", "xl/worksheets/sheet3.xml"} <= same
+    monkeypatch.setattr(xlsx_parts, "write", lambda *args: None)
+    _, slow = merge_files(master, [copies], out=master.parent / "慢.xlsx")
+    with zipfile.ZipFile(master) as before, zipfile.ZipFile(slow) as after:
+        assert after.read("xl/styles.xml") != before.read("xl/styles.xml")  # openpyxl wrote it
+    assert _with_sources(fast) == _with_sources(slow)
+    fast_book, slow_book = openpyxl.load_workbook(fast), openpyxl.load_workbook(slow)
+    assert fast_book.sheetnames == slow_book.sheetnames
+    assert fast_book.sheetnames[0] == collect.LOG_SHEET
+    assert fast_book["走访"].tables["T_visits"].ref == slow_book["走访"].tables["T_visits"].ref
+
+
+def test_libreoffice_reads_the_merged_book_as_written(round_, tmp_path: Path) -> None:
+    from conftest import soffice_convert
+
+    master, copies = round_
+    _, out = merge_files(master, [copies])
+    converted = soffice_convert(out, tmp_path / "lo", "ods")
+    ours, theirs = read_raw_sheets(out), None
+    from python_calamine import CalamineWorkbook
+
+    theirs = CalamineWorkbook.from_path(str(converted))
+    for name in ("走访", collect.LOG_SHEET):
+        rows = theirs.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        expected = [[v for v in r] for r in ours[name].rows]
+        assert len(rows) == len(expected), name
+        assert [r[0] for r in rows] == [("" if r[0] is None else r[0]) for r in expected], name
+
+
+def test_a_master_with_formulas_in_its_rows_is_merged_by_openpyxl(round_, edit) -> None:
+    master, copies = round_
+    editor = edit(master)
+    row = editor.find("走访", "单位", OTHER)
+    editor.set("走访", row, "情况记录", f'=CONCATENATE("见",B{row})')
+    editor.save()
+    copy_of(copies, OTHER).unlink()  # its rows stay the master's, formula and all
+    editor = edit(copy_of(copies))
+    editor.book["走访"].insert_rows(2)  # every 古市 row moves down one in the master too
+    editor.set("走访", 2, "走访日期", dt.date(2008, 3, 20))
+    for header, value in (
+        ("单位", UNIT),
+        ("走访人", "郑健"),
+        ("对象类别", "村"),
+        ("对象名称", "新村"),
+    ):
+        editor.set("走访", 2, header, value)
+    editor.save()
+    _, out = merge_files(master, [copies])
+    visits = openpyxl.load_workbook(out)["走访"]
+    col = [c.value for c in visits[1]].index("情况记录") + 1
+    formulas = [(c.row, c.value) for c in visits.iter_rows(min_col=col, max_col=col) for c in c]
+    moved = [(r, v) for r, v in formulas if isinstance(v, str) and v.startswith("=CONCATENATE")]
+    assert len(moved) == 1
+    new_row, formula = moved[0]
+    assert formula == f'=CONCATENATE("见",B{new_row})'  # its reference moved with it
+    assert visits.cell(new_row, 2).value == OTHER

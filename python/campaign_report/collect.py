@@ -61,6 +61,8 @@ class SheetRows:
     positions: dict[str, int]  # column key -> Excel column number, for the columns found
     rows: list[Row]
     extra_headers: tuple[str, ...] = ()  # headers the definition does not know
+    source_col: int | None = None  # a previous merge's 合并来源 column
+    kept: list[tuple[int, int]] = field(default_factory=list)  # (records above it, Excel row)
 
     @property
     def present(self) -> tuple[int, ...]:
@@ -92,25 +94,26 @@ def read_table(sheet: Sheet, raw: RawSheet) -> SheetRows:
     header_row = raw.first_row + header_index
     order = [(i, found.get(c.key)) for i, c in enumerate(sheet.columns)]
     unit_index = _unit_index(sheet)
-    rows = []
+    rows, kept, units = [], [], {}
     for offset, cells in enumerate(raw.rows[header_index + 1 :], start=1):
         values = tuple(
             plain(cells[p]) if p is not None and p < len(cells) else None for _, p in order
         )
-        if _is_skippable(values):
+        if not any(v is not None for v in values) or _is_skippable(values):
+            if any(not nm.is_blank(v) for v in cells):  # a total row: no record, but kept
+                kept.append((len(rows), header_row + offset))
             continue
-        unit = nm.clean_name(values[unit_index]) if unit_index is not None else ""
-        rows.append(Row(header_row + offset, values, unit))
+        name = values[unit_index] if unit_index is not None else None
+        if name not in units:
+            units[name] = nm.clean_name(name) if name is not None else ""
+        rows.append(Row(header_row + offset, values, units[name]))
+    headers = [nm.clean_text(h) if h is not None else "" for h in raw.rows[header_index]]
     known = {nm.clean_text(c.header).replace(" ", "") for c in sheet.columns}
-    headers = raw.rows[header_index]
     extra = tuple(
-        str(h).strip()
-        for h in headers
-        if not nm.is_blank(h)
-        and nm.clean_text(h).replace(" ", "") not in known
-        and str(h).strip() != SOURCE_HEADER
+        h for h in headers if h and h.replace(" ", "") not in known and h != SOURCE_HEADER
     )
-    return SheetRows(sheet, header_row, positions, rows, extra)
+    source = raw.first_col + headers.index(SOURCE_HEADER) if SOURCE_HEADER in headers else None
+    return SheetRows(sheet, header_row, positions, rows, extra, source, kept)
 
 
 def _unit_index(sheet: Sheet) -> int | None:
@@ -476,10 +479,14 @@ def _merge_sheet(
 ) -> list[OutRow]:
     sheet = table.sheet
     merged = {c.unit for c in copies if sheet.key in c.sheets}
-    placed: list[tuple[tuple[int, int], OutRow]] = [
-        ((i, 0), OutRow(row.number)) for i, row in enumerate(table.rows) if row.unit not in merged
+    # Each row is placed by (master row index it follows, group, copy, step); see _diff.
+    placed: list[tuple[Anchor, OutRow]] = [
+        ((i, 0, 0, 0), OutRow(row.number))
+        for i, row in enumerate(table.rows)
+        if row.unit not in merged
     ]
-    end = len(table.rows)
+    placed += [((before - 1, 4, 0, 0), OutRow(number)) for before, number in table.kept]
+    last_index = len(table.rows) - 1
     for number, copy in enumerate(copies):
         theirs = copy.sheets.get(sheet.key)
         if theirs is None:
@@ -487,10 +494,10 @@ def _merge_sheet(
         old = [(i, r) for i, r in enumerate(table.rows) if r.unit == copy.unit]
         own = [_with_unit(sheet, r, copy) for r in theirs.rows if r.unit in ("", copy.unit)]
         other = [r for r in theirs.rows if r.unit not in ("", copy.unit)]
-        rows, change = _diff(old, own, copy, theirs.present, end + number)
-        last = old[-1][0] if old else end + number
-        for k, row in enumerate(other, start=1):
-            rows.append(((last, 10**6 + k), _new_row(copy, row, theirs.present)))
+        rows, change = _diff(old, own, copy, theirs.present, (last_index, 3, number))
+        last = (old[-1][0], 2, number) if old else (last_index, 3, number)
+        for k, row in enumerate(other, start=10**6):
+            rows.append(((*last, k), _new_row(copy, row, theirs.present)))
             conflicts.append(Conflict(sheet.name, copy.name, row.number, row.unit, copy.unit))
         placed += rows
         changes[(copy.unit, sheet.key)] = Change(
@@ -515,9 +522,16 @@ def _new_row(copy: Copy, row: Row, present: tuple[int, ...], master: int | None 
     return OutRow(master, row.values, present, source_text(copy, row.number))
 
 
+Anchor = tuple[int, int, int, int]
+
+
 def _diff(
-    old: list[tuple[int, Row]], new: list[Row], copy: Copy, present: tuple[int, ...], end: int
-) -> tuple[list[tuple[tuple[int, int], OutRow]], Change]:
+    old: list[tuple[int, Row]],
+    new: list[Row],
+    copy: Copy,
+    present: tuple[int, ...],
+    end: tuple[int, int, int],
+) -> tuple[list[tuple[Anchor, OutRow]], Change]:
     """Diff the unit's master rows with its copy's rows, on the columns the copy has.
 
     Unchanged rows keep their master cells; a changed row is written over the master row it
@@ -526,28 +540,29 @@ def _diff(
     before = [tuple(r.values[i] for i in present) for _, r in old]
     after = [tuple(r.values[i] for i in present) for r in new]
     matcher = SequenceMatcher(None, before, after, autojunk=False)
-    placed: list[tuple[tuple[int, int], OutRow]] = []
+    placed: list[tuple[Anchor, OutRow]] = []
     added = deleted = modified = 0
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         pairs = dict(zip(range(j1, j2), range(i1, i2), strict=False)) if tag == "equal" else {}
         if tag == "replace":
             pairs = _pair_edited(before, after, range(i1, i2), range(j1, j2))
         # where rows with no partner go: after the unit's previous row, or before its first
-        anchor = (old[i1 - 1][0], 0) if i1 > 0 else ((old[0][0], -(10**6)) if old else (end, 0))
+        anchor = (old[i1 - 1][0], 1, 0) if i1 > 0 else ((old[0][0], -1, 0) if old else end)
         step = 0
         for j in range(j1, j2):
             if j in pairs:
                 index, master_row = old[pairs[j]]
-                anchor, step = (index, 0), 0
+                anchor, step = (index, 1, 0), 0
                 if tag == "equal":
                     source = source_text(copy, new[j].number)
-                    placed.append((anchor, OutRow(master_row.number, None, (), source)))
+                    placed.append(((index, 0, 0, 0), OutRow(master_row.number, None, (), source)))
                 else:
-                    placed.append((anchor, _new_row(copy, new[j], present, master_row.number)))
+                    row = _new_row(copy, new[j], present, master_row.number)
+                    placed.append(((index, 0, 0, 0), row))
                     modified += 1
             else:
                 step += 1
-                placed.append(((anchor[0], anchor[1] + step), _new_row(copy, new[j], present)))
+                placed.append(((*anchor, step), _new_row(copy, new[j], present)))
                 added += 1
         deleted += (i2 - i1) - len(pairs)
     return placed, Change(len(new), added, deleted, modified)

@@ -24,7 +24,7 @@ from openpyxl.worksheet.table import TableColumn
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..collect import LOG_SHEET, SOURCE_HEADER, MergeResult, OutRow, PackageInfo, SheetRows
-from . import xlsx_writer
+from . import xlsx_parts, xlsx_writer
 
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
 _CUSTOM_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
@@ -76,7 +76,14 @@ def _custom_properties(custom: bytes) -> dict[str, str]:
 def write_merged_copy(
     master: Path, out: Path, result: MergeResult, tables: dict[str, SheetRows]
 ) -> Path:
-    """Write the master with each unit sheet's rows replaced, and the 合并记录 sheet."""
+    """Write the master with each unit sheet's rows replaced, and the 合并记录 sheet.
+
+    The package-part writer does it when it can (the common case, and fast); openpyxl
+    otherwise (formulas or notes among the rows, a previous 合并记录, .xlsm to .xlsx).
+    """
+    fast = xlsx_parts.write(Path(master), Path(out), result, tables)
+    if fast is not None:
+        return fast
     book = xlsx_writer.load(Path(master), out)
     for key, rows in result.plans.items():
         table = tables.get(key)
@@ -141,10 +148,9 @@ def _text(cell: Any, value: Any) -> None:
 
 def _source_column(ws: Worksheet, table: SheetRows) -> int:
     """The 合并来源 column: where a previous merge put it, else right of the last header."""
+    if table.source_col is not None:
+        return table.source_col
     header = [c.value for c in ws[table.header_row]]
-    for col, value in enumerate(header, start=1):
-        if value == SOURCE_HEADER:
-            return col
     last = max(
         (col for col, value in enumerate(header, start=1) if value not in (None, "")), default=0
     )

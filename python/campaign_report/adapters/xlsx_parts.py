@@ -1,0 +1,352 @@
+"""Write the merged book by editing the master's package parts, not by loading it whole.
+
+openpyxl reads and rewrites every cell, style and part of a workbook; for a city's
+book that is most of a merge's time. Here only the unit sheets' ``<sheetData>``, their
+tables' ranges and a new 合并记录 sheet are written; every other part (styles, shared
+strings, the roster, the VBA project of an .xlsm) is copied byte for byte. Kept master
+rows are moved as their XML, so their styles and shared strings stay what they were.
+
+It handles the books this tool builds and what Excel or LibreOffice save from them.
+Whatever it does not know how to move safely (formulas, notes, hyperlinks, merged
+cells in a data sheet; an existing 合并记录; a change of file type) makes
+:func:`write` return None, and the caller falls back to the openpyxl writer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import posixpath
+import re
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from ..atomic import atomic_path
+from ..collect import LOG_SHEET, SOURCE_HEADER, MergeResult, OutRow, SheetRows
+from ..model import column_letter
+
+_ROW = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
+_CELL = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
+_REF = re.compile(r'\br="([A-Z]+)(\d+)"')
+_ROW_NUMBER = re.compile(r'<row\b[^>]*?\br="(\d+)"')
+_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+_STYLE = re.compile(r'\bs="(\d+)"')
+_UNSAFE_SHEET = ("<f>", "<f ", "<mergeCell", "<hyperlink", "<legacyDrawing")
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EPOCH = dt.datetime(1899, 12, 30)
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_WORKSHEET_TYPE = _REL_NS + "/worksheet"
+_WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+
+class _Unsupported(Exception):
+    """Something this writer does not move safely: use the openpyxl writer."""
+
+
+def write(
+    master: Path, out: Path, result: MergeResult, tables: dict[str, SheetRows]
+) -> Path | None:
+    """Write the merged book to ``out``; None when the openpyxl writer must do it."""
+    if Path(master).suffix.lower() != Path(out).suffix.lower():
+        return None
+    try:
+        with zipfile.ZipFile(master) as package:
+            infos = package.infolist()
+            parts = {info.filename: package.read(info) for info in infos}
+        _merge_parts(parts, result, tables)
+    except (_Unsupported, KeyError, ValueError, UnicodeDecodeError, zipfile.BadZipFile):
+        return None
+    names = [i.filename for i in infos] + [n for n in parts if n not in {i.filename for i in infos}]
+    with atomic_path(out) as scratch, zipfile.ZipFile(scratch, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in names:
+            zf.writestr(name, parts[name])
+    return Path(out)
+
+
+def _merge_parts(
+    parts: dict[str, bytes], result: MergeResult, tables: dict[str, SheetRows]
+) -> None:
+    book = parts["xl/workbook.xml"].decode("utf-8")
+    rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
+    sheets = _sheet_parts(book, rels)
+    if LOG_SHEET in sheets:
+        raise _Unsupported("a 合并记录 sheet to replace")
+    for key, rows in result.plans.items():
+        table = tables.get(key)
+        if table is None or table.header_row is None or table.sheet.name not in sheets:
+            continue
+        path = sheets[table.sheet.name]
+        xml, last_row, source_col = _rewrite_sheet(parts[path].decode("utf-8"), table, rows)
+        parts[path] = xml.encode("utf-8")
+        for table_part in _table_parts(parts, path):
+            parts[table_part] = _resize_table(
+                parts[table_part].decode("utf-8"), table.header_row, last_row, source_col
+            ).encode("utf-8")
+    _add_log_sheet(parts, book, rels, result)
+
+
+def _attrs(tag: str) -> dict[str, str]:
+    return dict(_ATTR.findall(tag))
+
+
+def _unescape(text: str) -> str:
+    return (
+        text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
+
+
+def _sheet_parts(book: str, rels: str) -> dict[str, str]:
+    """Sheet name -> part path, e.g. 走访 -> xl/worksheets/sheet7.xml."""
+    targets = {}
+    for tag in re.findall(r"<Relationship\b[^>]*>", rels):
+        attrs = _attrs(tag)
+        target = attrs["Target"]
+        path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+        targets[attrs["Id"]] = posixpath.normpath(path)
+    found = {}
+    for tag in re.findall(r"<sheet\b[^>]*>", book):
+        attrs = _attrs(tag)
+        rid = next(v for k, v in attrs.items() if k.endswith(":id"))
+        found[_unescape(attrs["name"])] = targets[rid]
+    return found
+
+
+def _table_parts(parts: dict[str, bytes], sheet_path: str) -> list[str]:
+    folder, name = posixpath.split(sheet_path)
+    rels = parts.get(f"{folder}/_rels/{name}.rels")
+    if rels is None:
+        return []
+    found = []
+    for tag in re.findall(r"<Relationship\b[^>]*>", rels.decode("utf-8")):
+        attrs = _attrs(tag)
+        kind = attrs.get("Type", "")
+        if kind.endswith("/table"):
+            found.append(posixpath.normpath(posixpath.join(folder, attrs["Target"])))
+        elif not kind.endswith(("/printerSettings", "/drawing")):
+            raise _Unsupported(f"sheet relationship {kind}")
+    return found
+
+
+# -- a unit sheet --
+
+
+def _rewrite_sheet(xml: str, table: SheetRows, rows: list[OutRow]) -> tuple[str, int, int]:
+    """The sheet with its data rows laid out from the plan; its last row and 合并来源 column."""
+    found = re.search(r"<sheetData\s*/>|<sheetData>(.*?)</sheetData>", xml, re.S)
+    if found is None:
+        raise _Unsupported("no sheetData")
+    head_xml, body, tail_xml = xml[: found.start()], found.group(1) or "", xml[found.end() :]
+    if any(mark in body or mark in tail_xml for mark in _UNSAFE_SHEET):
+        raise _Unsupported("formulas, merged cells, links or notes")
+    by_number = {}
+    for match in _ROW.finditer(body):
+        number = _ROW_NUMBER.match(match.group(0))
+        if number is None:
+            raise _Unsupported("a row without its number")
+        by_number[int(number.group(1))] = match.group(0)
+    header = table.header_row
+    top = header + 1
+    above = [x for n, x in sorted(by_number.items()) if n < header]
+    header_xml, source_col = _with_source_header(by_number.get(header, ""), header, table)
+    styles = _column_styles(head_xml, by_number.get(top, ""))
+    out = [*above, header_xml]
+    for number, row in enumerate(rows, start=top):
+        out.append(_row_xml(number, row, by_number, table, source_col, styles))
+    last = top + len(rows) - 1 if rows else header
+    head_xml = re.sub(
+        r'<dimension ref="[^"]*"/>',
+        f'<dimension ref="A1:{column_letter(max(source_col, 1))}{max(last, header)}"/>',
+        head_xml,
+    )
+    return f"{head_xml}<sheetData>{''.join(out)}</sheetData>{tail_xml}", max(last, top), source_col
+
+
+def _cells(row_xml: str) -> dict[int, str]:
+    found = {}
+    for match in _CELL.finditer(row_xml):
+        ref = _REF.search(match.group(0))
+        if ref is None:
+            raise _Unsupported("a cell without its address")
+        found[_column_number(ref.group(1))] = match.group(0)
+    return found
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def _with_source_header(row_xml: str, header: int, table: SheetRows) -> tuple[str, int]:
+    cells = _cells(row_xml)
+    if table.source_col is not None:  # a previous merge's column
+        return row_xml, table.source_col
+    filled = [c for c, x in cells.items() if "<v>" in x or "<is>" in x]
+    col = max([*filled, *table.positions.values()]) + 1
+    style = _STYLE.search(cells[max(filled)]) if filled else None
+    cells[col] = _text_cell(
+        f"{column_letter(col)}{header}", SOURCE_HEADER, style and style.group(1)
+    )
+    return _row_with(row_xml or f'<row r="{header}">', header, cells), col
+
+
+def _column_styles(head_xml: str, first_row: str) -> dict[int, str]:
+    """Each column's style for new cells: the first data row's, else the column's default."""
+    styles = {}
+    for tag in re.findall(r"<col\b[^>]*>", head_xml):
+        attrs = _attrs(tag)
+        if "style" in attrs:
+            for col in range(int(attrs["min"]), int(attrs["max"]) + 1):
+                styles[col] = attrs["style"]
+    for col, cell in _cells(first_row).items():
+        found = _STYLE.search(cell)
+        if found:
+            styles[col] = found.group(1)
+    return styles
+
+
+def _row_xml(
+    number: int,
+    row: OutRow,
+    by_number: dict[int, str],
+    table: SheetRows,
+    source_col: int,
+    styles: dict[int, str],
+) -> str:
+    source = by_number.get(row.master, "") if row.master is not None else ""
+    cells = {
+        col: _REF.sub(lambda m: f'r="{m.group(1)}{number}"', cell, count=1)
+        for col, cell in _cells(source).items()
+    }
+    if row.values is not None:
+        columns = table.sheet.columns
+        for index in row.present:
+            col = table.positions.get(columns[index].key)
+            if col is not None:
+                style = _STYLE.search(cells.get(col, ""))
+                cells[col] = _cell(
+                    col, number, row.values[index], style and style.group(1) or styles.get(col)
+                )
+    if row.source:
+        cells[source_col] = _text_cell(f"{column_letter(source_col)}{number}", row.source, None)
+    return _row_with(source or f'<row r="{number}">', number, cells)
+
+
+def _row_with(row_xml: str, number: int, cells: dict[int, str]) -> str:
+    """A row element numbered ``number`` holding ``cells`` in column order."""
+    opening = re.match(r"<row\b[^>]*?/?>", row_xml).group(0)
+    attrs = {k: v for k, v in _attrs(opening).items() if k not in ("r", "spans")}
+    extra = "".join(f' {k}="{v}"' for k, v in attrs.items())
+    body = "".join(c for _, c in sorted(cells.items()) if c)
+    return f'<row r="{number}"{extra}>{body}</row>'
+
+
+def _cell(col: int, number: int, value: Any, style: str | None) -> str:
+    ref = f"{column_letter(col)}{number}"
+    s = f' s="{style}"' if style else ""
+    if value is None:
+        return f'<c r="{ref}"{s}/>' if style else ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
+    if isinstance(value, dt.datetime):
+        serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
+        return f'<c r="{ref}"{s}><v>{serial!r}</v></c>'
+    if isinstance(value, dt.date):
+        return f'<c r="{ref}"{s}><v>{(value - _EPOCH.date()).days}</v></c>'
+    return _text_cell(ref, str(value), style)
+
+
+def _text_cell(ref: str, text: str, style: str | None) -> str:
+    """An inline string: a unit's text stays text, even one that starts with =."""
+    s = f' s="{style}"' if style else ""
+    text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+
+
+# -- its table --
+
+
+def _resize_table(xml: str, header: int, last_row: int, source_col: int) -> str:
+    """The table reaches the last merged row, and takes in 合并来源 when it ends beside it."""
+    opening = re.search(r"<table\b[^>]*>", xml).group(0)
+    ref = _attrs(opening)["ref"]
+    first, last = ref.split(":")
+    first_col, first_row = re.match(r"([A-Z]+)(\d+)", first).groups()
+    last_col = _column_number(re.match(r"([A-Z]+)", last).group(1))
+    if int(first_row) != header:
+        return xml
+    if last_col == source_col - 1 and SOURCE_HEADER not in xml:
+        ids = [int(i) for i in re.findall(r'<tableColumn\b[^>]*\bid="(\d+)"', xml)]
+        column = f'<tableColumn id="{max(ids) + 1}" name="{SOURCE_HEADER}"/>'
+        xml = xml.replace("</tableColumns>", column + "</tableColumns>")
+        xml = re.sub(r'<tableColumns count="\d+"', f'<tableColumns count="{len(ids) + 1}"', xml)
+        last_col = source_col
+    new_ref = f"{first_col}{first_row}:{column_letter(last_col)}{last_row}"
+    xml = xml.replace(f'ref="{ref}"', f'ref="{new_ref}"')
+    return xml
+
+
+# -- 合并记录 --
+
+
+def _add_log_sheet(parts: dict[str, bytes], book: str, rels: str, result: MergeResult) -> None:
+    """合并记录 as a new last sheet of plain cells (the book opens where it did before)."""
+    numbers = [int(n) for n in re.findall(r"xl/worksheets/sheet(\d+)\.xml", " ".join(parts))]
+    path = f"xl/worksheets/sheet{max(numbers, default=0) + 1}.xml"
+    rid_numbers = [int(n) for n in re.findall(r'Id="rId(\d+)"', rels)]
+    rid = f"rId{max(rid_numbers, default=0) + 1}"
+    sheet_ids = [int(n) for n in re.findall(r'<sheet\b[^>]*\bsheetId="(\d+)"', book)]
+    prefix = re.search(rf'xmlns:(\w+)="{re.escape(_REL_NS)}"', book)
+    if prefix is None or "</sheets>" not in book:
+        raise _Unsupported("workbook.xml without the relationships prefix")
+    sheet = (
+        f'<sheet name="{LOG_SHEET}" sheetId="{max(sheet_ids) + 1}" {prefix.group(1)}:id="{rid}"/>'
+    )
+    # First, and the one shown: the other sheets' indexes move up one, none stays selected.
+    others = set(_sheet_parts(book, rels).values())
+    book = book.replace("<sheets>", "<sheets>" + sheet, 1)
+    book = re.sub(r'localSheetId="(\d+)"', lambda m: f'localSheetId="{int(m[1]) + 1}"', book)
+    book = re.sub(r'\s(?:activeTab|firstSheet)="\d+"', "", book)
+    parts["xl/workbook.xml"] = book.encode("utf-8")
+    for name in others:
+        xml = parts[name].decode("utf-8")
+        if 'tabSelected="1"' in xml:
+            parts[name] = xml.replace(' tabSelected="1"', "").encode("utf-8")
+    relation = f'<Relationship Id="{rid}" Type="{_WORKSHEET_TYPE}" Target="/{path}"/>'
+    parts["xl/_rels/workbook.xml.rels"] = rels.replace(
+        "</Relationships>", relation + "</Relationships>"
+    ).encode("utf-8")
+    types = parts["[Content_Types].xml"].decode("utf-8")
+    override = f'<Override PartName="/{path}" ContentType="{_WORKSHEET_CT}"/>'
+    parts["[Content_Types].xml"] = types.replace("</Types>", override + "</Types>").encode("utf-8")
+    parts[path] = _log_sheet_xml(result).encode("utf-8")
+
+
+def _log_sheet_xml(result: MergeResult) -> str:
+    lines: list[Sequence[Any]] = [[result.summary_line()], []]
+    for block in result.log_tables():
+        lines += [[block.title], list(block.headers), *(block.rows or [["（无）"]]), [], []]
+    rows = []
+    for number, values in enumerate(lines, start=1):
+        cells = "".join(_cell(col, number, v, None) for col, v in enumerate(values, start=1))
+        rows.append(f'<row r="{number}">{cells}</row>' if cells else "")
+    widths = (18, 36, 18, 14, 14, 14, 14, 40)
+    cols = "".join(
+        f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>' for c, w in enumerate(widths, 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews>'
+        f"<cols>{cols}</cols><sheetData>{''.join(rows)}</sheetData></worksheet>"
+    )
