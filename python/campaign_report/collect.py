@@ -15,6 +15,7 @@ the :class:`MergeResult` plan into a new copy of the master.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,7 @@ from typing import Any
 
 from . import normalise as nm
 from .definition import Definition, Sheet
-from .model import Issue, RawSheet, _find_header, _is_skippable
+from .model import TOTAL_LABELS, Issue, RawSheet, _find_header
 
 # The copy's marker, as custom document properties (File → 属性 → 自定义 in Excel).
 MARK_UNIT = "报表单位"
@@ -96,10 +97,8 @@ def read_table(sheet: Sheet, raw: RawSheet) -> SheetRows:
     unit_index = _unit_index(sheet)
     rows, kept, units = [], [], {}
     for offset, cells in enumerate(raw.rows[header_index + 1 :], start=1):
-        values = tuple(
-            plain(cells[p]) if p is not None and p < len(cells) else None for _, p in order
-        )
-        if not any(v is not None for v in values) or _is_skippable(values):
+        values = tuple(_plain_at(cells, p) for _, p in order)
+        if _blank_or_total(values):
             if any(not nm.is_blank(v) for v in cells):  # a total row: no record, but kept
                 kept.append((len(rows), header_row + offset))
             continue
@@ -114,6 +113,34 @@ def read_table(sheet: Sheet, raw: RawSheet) -> SheetRows:
     )
     source = raw.first_col + headers.index(SOURCE_HEADER) if SOURCE_HEADER in headers else None
     return SheetRows(sheet, header_row, positions, rows, extra, source, kept)
+
+
+def _plain_at(cells: Sequence[Any], pos: int | None) -> Any:
+    if pos is None or pos >= len(cells):
+        return None
+    value = cells[pos]
+    return value if type(value) is str and value else plain(value)  # most cells: text as is
+
+
+def _blank_or_total(values: tuple[Any, ...]) -> bool:
+    """model's rule (blank rows and total rows carry no record), cheap on plain values."""
+    first_text, filled = None, False
+    for value in values:
+        if value is None:
+            continue
+        if isinstance(value, str):
+            if not value.strip() or (not value.isprintable() and nm.is_blank(value)):
+                continue
+            first_text = value if first_text is None else first_text
+        filled = True
+    if not filled:
+        return True
+    return first_text is not None and len(first_text) <= 12 and _is_total(first_text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_total(text: str) -> bool:
+    return nm.clean_text(text).replace(" ", "") in TOTAL_LABELS
 
 
 def _unit_index(sheet: Sheet) -> int | None:
@@ -487,11 +514,14 @@ def _merge_sheet(
     ]
     placed += [((before - 1, 4, 0, 0), OutRow(number)) for before, number in table.kept]
     last_index = len(table.rows) - 1
+    by_unit: dict[str, list[tuple[int, Row]]] = {}
+    for i, row in enumerate(table.rows):
+        by_unit.setdefault(row.unit, []).append((i, row))
     for number, copy in enumerate(copies):
         theirs = copy.sheets.get(sheet.key)
         if theirs is None:
             continue
-        old = [(i, r) for i, r in enumerate(table.rows) if r.unit == copy.unit]
+        old = by_unit.get(copy.unit, [])
         own = [_with_unit(sheet, r, copy) for r in theirs.rows if r.unit in ("", copy.unit)]
         other = [r for r in theirs.rows if r.unit not in ("", copy.unit)]
         rows, change = _diff(old, own, copy, theirs.present, (last_index, 3, number))

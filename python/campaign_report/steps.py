@@ -240,7 +240,7 @@ def split_file(master: Path, outdir: Path, progress: Progress = _quiet) -> list[
     """Write one copy a unit of the 单位 sheet into ``outdir``: 台账.古市工商所.xlsx …"""
     master, outdir = Path(master), Path(outdir)
     definition = load_definition()
-    tables, settings, units = _read_master(master, definition, progress)
+    tables, settings, units = _read_master(master, definition, progress, whole=True)
     protected = collect.office_sheet_keys(definition)
     mark = functools.partial(
         collect.marker,
@@ -281,10 +281,11 @@ def merge_files(
         raise CampaignError("没有找到要合并的副本（.xlsx/.xlsm），请检查文件或文件夹")
     campaign, version = str(settings.get("campaign_name") or ""), _file_version(master)
     copies, skipped = [], []
+    wanted = {s.name for s in collect.unit_sheets(definition)}
     for number, path in enumerate(files, start=1):
         progress(f"读取副本 {number}/{len(files)}：{path.name}")
         try:
-            raw = read_raw_sheets(path)
+            raw = read_raw_sheets(path, only=wanted)  # a copy's own sheets, one pass each
         except CampaignError as error:  # an unreadable copy is listed; the merge goes on
             skipped.append(collect.Skipped(path, str(error)))
             continue
@@ -318,14 +319,18 @@ def copy_files(inputs: Sequence[Path], exclude: Sequence[Path] = ()) -> list[Pat
 
 
 def _read_master(
-    master: Path, definition: Definition, progress: Progress
+    master: Path, definition: Definition, progress: Progress, whole: bool = False
 ) -> tuple[dict[str, collect.SheetRows], dict[str, Any], list[collect.RosterUnit]]:
+    """The master's tables: every one (``whole``, to split), else what a merge needs."""
     progress(f"读取“{master.name}”……")
-    raw = read_raw_sheets(master)
+    needed = [*collect.unit_sheets(definition), definition.sheet("units")]
+    sheets = definition.tables if whole else tuple(needed)
+    names = {s.name for s in sheets} | {definition.settings.name}
+    raw = read_raw_sheets(master, only=names)
     tables = {}
-    for sheet in definition.tables:
+    for sheet in sheets:
         found = raw.get(sheet.name)
-        if found is None and sheet.key in {s.key for s in collect.unit_sheets(definition)}:
+        if found is None and sheet in needed:
             raise CampaignError(f"台账“{master.name}”缺少工作表“{sheet.name}”，请使用最新模板")
         tables[sheet.key] = collect.read_table(sheet, found or RawSheet(sheet.name, []))
     units = collect.roster(definition, tables["units"])

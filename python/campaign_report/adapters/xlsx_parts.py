@@ -60,7 +60,10 @@ def write(
     except (_Unsupported, KeyError, ValueError, UnicodeDecodeError, zipfile.BadZipFile):
         return None
     names = [i.filename for i in infos] + [n for n in parts if n not in {i.filename for i in infos}]
-    with atomic_path(out) as scratch, zipfile.ZipFile(scratch, "w", zipfile.ZIP_DEFLATED) as zf:
+    with (
+        atomic_path(out) as scratch,
+        zipfile.ZipFile(scratch, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf,
+    ):
         for name in names:
             zf.writestr(name, parts[name])
     return Path(out)
@@ -222,6 +225,10 @@ def _row_xml(
     styles: dict[int, str],
 ) -> str:
     source = by_number.get(row.master, "") if row.master is not None else ""
+    if source and row.values is None:  # a row kept as it was: renumber it, add its source
+        moved = _renumbered(source, number, source_col, row.source)
+        if moved is not None:
+            return moved
     cells = {
         col: _REF.sub(lambda m: f'r="{m.group(1)}{number}"', cell, count=1)
         for col, cell in _cells(source).items()
@@ -238,6 +245,31 @@ def _row_xml(
     if row.source:
         cells[source_col] = _text_cell(f"{column_letter(source_col)}{number}", row.source, None)
     return _row_with(source or f'<row r="{number}">', number, cells)
+
+
+def _renumbered(row_xml: str, number: int, source_col: int, source: str) -> str | None:
+    """A kept row's XML at row ``number``, in one pass; None when its cells need sorting."""
+    opening_end = row_xml.index(">") + 1
+    opening = row_xml[:opening_end]
+    body = "" if opening.endswith("/>") else row_xml[opening_end : -len("</row>")]
+    pieces = body.split('<c r="')
+    at = str(number)
+    for k in range(1, len(pieces)):  # each piece starts with the cell's address: A12"…
+        piece = pieces[k]
+        quote = piece.find('"')
+        digits = len(piece[:quote].rstrip("0123456789"))
+        if quote < 0 or digits == 0 or digits == quote:
+            return None
+        pieces[k] = piece[:digits] + at + piece[quote:]
+    if len(pieces) > 1 and _column_number(pieces[-1][: pieces[-1].find(at)]) >= source_col:
+        return None  # it has a 合并来源 cell already: rebuild it cell by cell
+    if body.count("<c ") != len(pieces) - 1:
+        return None  # a cell whose address is not its first attribute
+    attrs = {k: v for k, v in _attrs(opening).items() if k not in ("r", "spans")}
+    extra = "".join(f' {k}="{v}"' for k, v in attrs.items())
+    if source:
+        pieces.append(_text_cell(f"{column_letter(source_col)}{number}", source, None)[6:])
+    return f'<row r="{number}"{extra}>' + '<c r="'.join(pieces) + "</row>"
 
 
 def _row_with(row_xml: str, number: int, cells: dict[int, str]) -> str:

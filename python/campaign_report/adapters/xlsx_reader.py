@@ -8,6 +8,7 @@ plain Python values (str, int, float, bool, date, datetime, None).
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Collection
 from pathlib import Path
 
 from ..errors import BookReadError
@@ -16,14 +17,16 @@ from ..model import RawSheet
 SUPPORTED = (".xlsx", ".xlsm", ".xltx", ".xltm")
 
 
-def read_raw_sheets(path: Path, engine: str = "auto") -> dict[str, RawSheet]:
-    """Return every sheet of ``path`` as :class:`RawSheet`, keyed by sheet name."""
+def read_raw_sheets(
+    path: Path, engine: str = "auto", only: Collection[str] | None = None
+) -> dict[str, RawSheet]:
+    """Return every sheet of ``path`` (or those named in ``only``) as :class:`RawSheet`."""
     path = Path(path)
     _check_file(path)
     if engine == "auto":
         engine = "calamine" if _has_calamine() else "openpyxl"
     try:
-        return _read_calamine(path) if engine == "calamine" else _read_openpyxl(path)
+        return _read_calamine(path, only) if engine == "calamine" else _read_openpyxl(path, only)
     except BookReadError:
         raise
     except Exception as error:  # a damaged file can fail deep inside either reader
@@ -51,13 +54,15 @@ def _has_calamine() -> bool:
     return True
 
 
-def _read_openpyxl(path: Path) -> dict[str, RawSheet]:
+def _read_openpyxl(path: Path, only: Collection[str] | None = None) -> dict[str, RawSheet]:
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         sheets = {}
         for sheet in book.worksheets:
+            if only is not None and sheet.title not in only:
+                continue
             sheet.reset_dimensions()  # trust the cells, not a stale <dimension> tag
             sheets[sheet.title] = RawSheet(sheet.title, list(sheet.iter_rows(values_only=True)))
         return sheets
@@ -65,12 +70,14 @@ def _read_openpyxl(path: Path) -> dict[str, RawSheet]:
         book.close()
 
 
-def _read_calamine(path: Path) -> dict[str, RawSheet]:
+def _read_calamine(path: Path, only: Collection[str] | None = None) -> dict[str, RawSheet]:
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_path(str(path))
     sheets = {}
     for name in book.sheet_names:
+        if only is not None and name not in only:
+            continue
         sheet = book.get_sheet_by_name(name)
         rows = [
             tuple(_blank_to_none(v) for v in row) for row in sheet.to_python(skip_empty_area=False)
