@@ -25,6 +25,7 @@ Private Const CR_FAILED_HINT As String = "@CR_FAILED_HINT@"
 Private Const CR_TAG_VALIDATE As String = "@CR_TAG_VALIDATE@"
 Private Const CR_TAG_AGGREGATE As String = "@CR_TAG_AGGREGATE@"
 Private Const CR_TAG_REPORT As String = "@CR_TAG_REPORT@"
+Private Const CR_TAG_MERGE As String = "@CR_TAG_MERGE@"
 
 Private Function CrText(ByVal codes As String) As String
     ' Text from UTF-16 code units written as 4 hex digits each (two bytes, so never negative).
@@ -98,6 +99,7 @@ Private Function CrOutput(ByVal stepName As String, wb As Object) As String
         Case "validate": tag = CrText(CR_TAG_VALIDATE)
         Case "aggregate": tag = CrText(CR_TAG_AGGREGATE)
         Case "report": tag = CrText(CR_TAG_REPORT): ext = ".docx"
+        Case "merge": tag = CrText(CR_TAG_MERGE): ext = LCase$(Mid$(wb.Name, InStrRev(wb.Name, ".")))
     End Select
     CrOutput = wb.Path & "\" & stem & "." & tag & ext
 End Function

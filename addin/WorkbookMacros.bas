@@ -42,5 +42,10 @@ Failed:
 End Sub
 
 Sub MergeCopies()
+    On Error GoTo Failed
+    If Not CrReady("merge", ThisWorkbook) Then Exit Sub
     RunPython "import campaign_report.macros as m; m.merge()"
+    Exit Sub
+Failed:
+    CrFailed Err.Description
 End Sub

@@ -102,7 +102,12 @@ def subs(code: str) -> dict[str, tuple[str, str]]:
 
 
 # The command-line step each button runs in WPS (Guards.bas: CrRunOutsideExcel).
-CLI_STEP = {"Validate": "validate", "Summarize": "aggregate", "Report": "report"}
+CLI_STEP = {
+    "Validate": "validate",
+    "Summarize": "aggregate",
+    "Report": "report",
+    "MergeCopies": "merge",
+}
 
 
 def guarded_body(macro: eb.Macro, kind: str) -> list[str]:
@@ -551,11 +556,15 @@ def test_guard_texts_round_trip_through_the_hex() -> None:
 def test_wps_route_opens_the_file_the_cli_writes(example: Path) -> None:
     """CrOutput names what `validate`/`aggregate`/`report` write: <stem>.<tag>.<ext>."""
     from campaign_report.cli import main
+    from campaign_report.collect import COPIES_FOLDER
+    from campaign_report.steps import split_file
 
+    split_file(example, example.parent / COPIES_FOLDER)  # merge reads the copies beside the book
     expected = {
         "validate": f"{example.stem}.{eb.VBA_TEXTS['CR_TAG_VALIDATE']}.xlsx",
         "aggregate": f"{example.stem}.{eb.VBA_TEXTS['CR_TAG_AGGREGATE']}.xlsx",
         "report": f"{example.stem}.{eb.VBA_TEXTS['CR_TAG_REPORT']}.docx",
+        "merge": f"{example.stem}.{eb.VBA_TEXTS['CR_TAG_MERGE']}.xlsx",
     }
     for step, name in expected.items():
         assert main([step, str(example)]) in (0, 1)  # validate says 1 when it found errors

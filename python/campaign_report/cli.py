@@ -219,11 +219,13 @@ def _split(args: argparse.Namespace) -> int:
 @command("merge")
 def _merge(args: argparse.Namespace) -> int:
     """合并：把各单位发回的副本合并成新的台账（原台账不变），列出冲突、跳过的副本和催报名单。"""
+    from .collect import COPIES_FOLDER
     from .steps import merge_files
 
+    book = Path(args.book)
     result, out = merge_files(
-        Path(args.book),
-        [Path(p) for p in args.copies],
+        book,
+        [Path(p) for p in args.copies] or [book.parent / COPIES_FOLDER],
         args.out and Path(args.out),
         check=args.check,
         progress=_progress,
@@ -292,7 +294,10 @@ def build_parser() -> argparse.ArgumentParser:
     merge = sub.add_parser("merge", help=_merge.__doc__)
     merge.add_argument("book", help="台账（.xlsx/.xlsm），不会被修改")
     merge.add_argument(
-        "copies", nargs="+", metavar="副本", help="各单位发回的副本，或放副本的文件夹"
+        "copies",
+        nargs="*",
+        metavar="副本",
+        help="各单位发回的副本，或放副本的文件夹（默认：台账旁边的“各单位报表”文件夹）",
     )
     merge.add_argument("--out", help="合并后的台账（默认：原名.合并.xlsx）")
     merge.add_argument("--check", action="store_true", help="只列出会有哪些改动，不写文件")

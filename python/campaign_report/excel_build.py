@@ -155,6 +155,7 @@ VBA_TEXTS: dict[str, str] = {
     "CR_TAG_VALIDATE": "校验",
     "CR_TAG_AGGREGATE": "汇总",
     "CR_TAG_REPORT": "工作总结",
+    "CR_TAG_MERGE": "合并",  # merge keeps the book's own suffix (.xlsm stays .xlsm)
 }
 GUARDS_SOURCE = "Guards.bas"
 

@@ -304,6 +304,8 @@ def copy_files(inputs: Sequence[Path], exclude: Sequence[Path] = ()) -> list[Pat
     skip = {Path(p).resolve() for p in exclude}
     found: dict[Path, Path] = {}
     for item in map(Path, inputs):
+        if not item.exists():
+            raise CampaignError(f"找不到“{item}”：请写出各单位发回的副本，或放副本的文件夹")
         if item.is_dir():
             candidates = sorted(
                 p
