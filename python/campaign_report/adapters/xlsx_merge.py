@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Mapping, Sequence
 from copy import copy as shallow
 from pathlib import Path
 from typing import Any
@@ -215,8 +216,8 @@ def write_log_sheet(book: Workbook, result: MergeResult) -> Worksheet:
 def edit_copy(
     path: Path,
     sheet: str,
-    append: list[dict[str, Any]] = (),  # type: ignore[assignment]
-    delete: list[int] = (),  # type: ignore[assignment]
+    append: Sequence[Mapping[str, Any]] = (),
+    delete: Sequence[int] = (),
     change: dict[tuple[int, str], Any] | None = None,
 ) -> Path:
     """Edit a unit's copy as its clerk would in Excel (the demo's two units): by header name."""

@@ -28,7 +28,6 @@ from ..atomic import atomic_path
 from ..collect import LOG_SHEET, SOURCE_HEADER, MergeResult, OutRow, SheetRows
 from ..model import column_letter
 
-_ROW = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
 _CELL = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
 _REF = re.compile(r'\br="([A-Z]+)(\d+)"')
 _ROW_NUMBER = re.compile(r'<row\b[^>]*?\br="(\d+)"')
@@ -148,12 +147,7 @@ def _rewrite_sheet(xml: str, table: SheetRows, rows: list[OutRow]) -> tuple[str,
     head_xml, body, tail_xml = xml[: found.start()], found.group(1) or "", xml[found.end() :]
     if any(mark in body or mark in tail_xml for mark in _UNSAFE_SHEET):
         raise _Unsupported("formulas, merged cells, links or notes")
-    by_number = {}
-    for match in _ROW.finditer(body):
-        number = _ROW_NUMBER.match(match.group(0))
-        if number is None:
-            raise _Unsupported("a row without its number")
-        by_number[int(number.group(1))] = match.group(0)
+    by_number = _rows(body)
     header = table.header_row
     top = header + 1
     above = [x for n, x in sorted(by_number.items()) if n < header]
@@ -169,6 +163,20 @@ def _rewrite_sheet(xml: str, table: SheetRows, rows: list[OutRow]) -> tuple[str,
         head_xml,
     )
     return f"{head_xml}<sheetData>{''.join(out)}</sheetData>{tail_xml}", max(last, top), source_col
+
+
+def _rows(body: str) -> dict[int, str]:
+    """Row number -> the row's XML, split on the row tags (rows do not nest)."""
+    found = {}
+    pieces = body.split("<row ")
+    if pieces[0].strip():
+        raise _Unsupported("text between rows")
+    for piece in pieces[1:]:
+        number = _ROW_NUMBER.match("<row " + piece)
+        if number is None or not piece.rstrip().endswith(("</row>", "/>")):
+            raise _Unsupported("a row without its number")
+        found[int(number.group(1))] = "<row " + piece.rstrip()
+    return found
 
 
 def _cells(row_xml: str) -> dict[int, str]:
