@@ -190,7 +190,9 @@ def test_the_toolbar_has_the_excel_buttons_and_the_handler_takes_their_urls() ->
         if node.find("prop") is not None
     ]
     assert (
-        [b["Title"] for b in buttons] == [m.caption for m in MACROS] == ["校验", "汇总", "生成报告"]
+        [b["Title"] for b in buttons]
+        == [m.caption for m in MACROS]
+        == ["校验", "汇总", "生成报告", "合并"]
     )
     assert {b["Context"] for b in buttons} == {"com.sun.star.sheet.SpreadsheetDocument"}
     handler = ET.fromstring(parts["ProtocolHandler.xcu"])
