@@ -462,3 +462,15 @@ def test_a_master_with_formulas_in_its_rows_is_merged_by_openpyxl(round_, edit) 
     new_row, formula = moved[0]
     assert formula == f'=CONCATENATE("见",B{new_row})'  # its reference moved with it
     assert visits.cell(new_row, 2).value == OTHER
+
+
+def test_a_copy_saved_by_libreoffice_keeps_its_marker(round_, tmp_path: Path) -> None:
+    from conftest import soffice_convert
+
+    master, copies = round_
+    saved = soffice_convert(copy_of(copies), tmp_path / "lo", "xlsx")  # opened and saved again
+    copy_of(copies).unlink()
+    renamed = Path(shutil.move(saved, copies / "从LibreOffice另存的.xlsx"))
+    result, _ = merge_files(master, [copies], check=True)
+    assert [c.name for c in result.used if c.unit == UNIT] == [renamed.name]
+    assert f"{UNIT}：没有改动" in result.check_lines()
