@@ -25,6 +25,7 @@ from ..aggregate import PER_UNIT_COLUMNS, Summary
 from ..atomic import atomic_path
 from ..errors import BookReadError
 from ..validate import ValidationResult
+from .xlsx_patch import PATCH_FAILURES, sheet_names, write_patched_copy
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -52,14 +53,38 @@ def save_atomically(book: Workbook, out: Path) -> Path:
 
 
 def write_checked_copy(source: Path, out: Path, result: ValidationResult) -> Path:
-    """Copy ``source`` to ``out`` with bad cells marked and the 校验结果 sheet rewritten."""
-    book = load(Path(source), out)
+    """Copy ``source`` to ``out`` with bad cells marked and the 校验结果 sheet rewritten.
+
+    The copy is patched part by part (fast on big books); a package the patcher does not
+    handle is copied through openpyxl instead, with the same result.
+    """
+    source = Path(source)
+    try:
+        names = sheet_names(source)
+        marks = [m for m in outputs.cell_marks(result) if m.sheet in names]
+        tool = Workbook()
+        tool.remove(tool.active)
+        _write_issues_sheet(tool, result, marks, names)
+        return write_patched_copy(source, out, tool, marks, _previous_marks(source, names))
+    except PATCH_FAILURES:
+        pass
+    book = load(source, out)
     clear_marks(book)
     marks = [m for m in outputs.cell_marks(result) if m.sheet in book.sheetnames]
     for mark in marks:
         _mark(book[mark.sheet].cell(mark.row, mark.col), mark)
-    _write_issues_sheet(book, result, marks)
+    _write_issues_sheet(book, result, marks, book.sheetnames)
     return save_atomically(book, out)
+
+
+def _previous_marks(source: Path, names: Sequence[str]) -> set[tuple[str, str]]:
+    """The cells the last run marked, from its 校验结果 sheet (one bulk read of that sheet)."""
+    if outputs.ISSUES_SHEET not in names:
+        return set()
+    from python_calamine import CalamineWorkbook
+
+    sheet = CalamineWorkbook.from_path(str(source)).get_sheet_by_name(outputs.ISSUES_SHEET)
+    return outputs.previously_marked([list(r) for r in sheet.to_python()])
 
 
 def clear_marks(book: Workbook) -> None:
@@ -91,7 +116,10 @@ def _mark(cell: Any, mark: outputs.CellMark) -> None:
 
 
 def _write_issues_sheet(
-    book: Workbook, result: ValidationResult, marks: list[outputs.CellMark]
+    book: Workbook,
+    result: ValidationResult,
+    marks: list[outputs.CellMark],
+    sheet_names: Sequence[str],
 ) -> None:
     sheet = _fresh_sheet(book, outputs.ISSUES_SHEET, index=0)
     sheet["A1"] = result.summary_line()
@@ -100,7 +128,7 @@ def _write_issues_sheet(
     widths = (8, 10, 8, 14, 18, 60, 14, 18, 8)
     _write_table(sheet, 3, 1, outputs.ISSUE_HEADERS, rows, "T_issues", widths=widths)
     for offset, issue in enumerate(result.issues, start=4):
-        if issue.cell and issue.sheet in book.sheetnames:
+        if issue.cell and issue.sheet in sheet_names:
             link = sheet.cell(offset, outputs.CELL_COLUMN + 1)
             link.hyperlink = Hyperlink(
                 ref=link.coordinate, location=outputs.link_target(issue.sheet, issue.cell)
@@ -120,6 +148,13 @@ def _write_issues_sheet(
 
 def write_summary_copy(source: Path, out: Path, summary: Summary) -> Path:
     """Copy ``source`` to ``out`` with the 汇总 sheet (tables and a bar chart) rewritten."""
+    try:
+        tool = Workbook()
+        tool.remove(tool.active)
+        write_summary_sheet(tool, summary)
+        return write_patched_copy(Path(source), out, tool)
+    except PATCH_FAILURES:
+        pass
     book = load(Path(source), out)
     write_summary_sheet(book, summary)
     return save_atomically(book, out)

@@ -1,0 +1,145 @@
+"""The patched copies: only what the tool changes is rewritten, the rest travels byte for byte."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+
+from campaign_report import outputs
+from campaign_report.adapters import xlsx_writer
+from campaign_report.adapters.xlsx_patch import sheet_names, write_patched_copy
+from campaign_report.steps import check_file, open_book, summarise_file
+from campaign_report.validate import validate
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_untouched_parts_are_copied_byte_for_byte(example: Path) -> None:
+    _, out = check_file(example)
+    before, after = _parts(example), _parts(out)
+    marked = {m.sheet for m in outputs.cell_marks(validate(open_book(example)))}
+    book = openpyxl.load_workbook(example, read_only=True)
+    parts = dict(
+        zip(
+            book.sheetnames,
+            sorted(
+                (n for n in before if n.startswith("xl/worksheets/sheet")),
+                key=lambda n: int(n.removeprefix("xl/worksheets/sheet").removesuffix(".xml")),
+            ),
+            strict=True,
+        )
+    )
+    untouched = [part for sheet, part in parts.items() if sheet not in marked]
+    assert untouched and marked
+    for name in [*untouched, "xl/sharedStrings.xml", "xl/theme/theme1.xml", "docProps/app.xml"]:
+        assert after[name] == before[name], name
+    for sheet in marked:
+        assert after[parts[sheet]] != before[parts[sheet]], sheet
+
+
+def test_the_users_tables_validations_and_names_survive(example: Path) -> None:
+    _, checked = check_file(example)
+    _, summary = summarise_file(example)
+    source = openpyxl.load_workbook(example)
+    for copy, tool_sheet in ((checked, outputs.ISSUES_SHEET), (summary, outputs.SUMMARY_SHEET)):
+        book = openpyxl.load_workbook(copy)
+        assert book.sheetnames == [tool_sheet, *source.sheetnames]
+        assert book.active.title == tool_sheet
+        assert set(book.defined_names) == set(source.defined_names)
+        for name in source.sheetnames:
+            mine, theirs = book[name], source[name]
+            assert set(mine.tables) == set(theirs.tables), name
+            assert [t.ref for t in mine.tables.values()] == [t.ref for t in theirs.tables.values()]
+            assert len(mine.data_validations.dataValidation) == len(
+                theirs.data_validations.dataValidation
+            )
+            assert [c.number_format for c in mine[2]] == [c.number_format for c in theirs[2]]
+
+
+def test_a_marked_cell_keeps_its_number_format_and_a_users_note(
+    example: Path, edit, tmp_path: Path
+) -> None:
+    editor = edit(example)
+    row, col = editor.set("活动", 5, "日期", "3月99日")  # unreadable: an error mark
+    cell = editor.book["活动"].cell(row, col)
+    cell.comment = Comment("请办公室核实", "张科长")
+    other = editor.book["活动"].cell(6, col)
+    other.comment = Comment("我自己的批注", "张科长")
+    other.fill = PatternFill("solid", fgColor="FF00B0F0")
+    editor.save()
+    _, out = check_file(example)
+    book = openpyxl.load_workbook(out)
+    marked = book["活动"].cell(row, col)
+    assert marked.fill.fgColor.rgb == f"FF{outputs.COLOURS['错误']}"
+    assert marked.comment.text == "请办公室核实"  # the user's note is never replaced
+    untouched = book["活动"].cell(6, col)
+    assert untouched.comment.text == "我自己的批注"
+    assert untouched.fill.fgColor.rgb == "FF00B0F0"
+
+
+def test_a_blank_required_cell_with_no_xml_gets_its_mark(example: Path, edit) -> None:
+    editor = edit(example)
+    row, col = editor.set("走访", 3, "对象名称", None)
+    del editor.book["走访"]._cells[(row, col)]  # as Excel saves a cleared, unformatted cell
+    part = f"xl/worksheets/sheet{editor.book.sheetnames.index('走访') + 1}.xml"
+    editor.save()
+    ref = f'r="{openpyxl.utils.get_column_letter(col)}{row}"'
+    assert ref not in _parts(example)[part].decode()
+    _, out = check_file(example)
+    cell = openpyxl.load_workbook(out)["走访"].cell(row, col)
+    assert cell.fill.fgColor.rgb == f"FF{outputs.COLOURS['错误']}"
+    assert "不能为空" in cell.comment.text
+
+
+def test_rerun_on_the_checked_copy_replaces_the_tool_sheet_and_its_marks(
+    example: Path, edit, tmp_path: Path
+) -> None:
+    editor = edit(example)
+    row, col = editor.set("走访", 3, "对象名称", None)
+    editor.save()
+    _, first = check_file(example)
+    fixed = edit(first)
+    fixed.set("走访", row, "对象名称", "新补的企业")
+    fixed.save()
+    _, second = check_file(first, tmp_path / "again.xlsx")
+    book = openpyxl.load_workbook(second)
+    assert book.sheetnames.count(outputs.ISSUES_SHEET) == 1
+    cell = book["走访"].cell(row, col)
+    assert cell.comment is None
+    assert cell.fill.fill_type is None
+    parts = _parts(second)
+    assert len([n for n in parts if n.startswith("xl/tables/")]) == len(
+        [n for n in _parts(first) if n.startswith("xl/tables/")]
+    )
+
+
+@pytest.mark.parametrize("marks", [0, 3])
+def test_the_patcher_writes_a_sound_zip_with_unique_table_ids(
+    example: Path, tmp_path: Path, marks: int
+) -> None:
+    result = validate(open_book(example))
+    chosen = outputs.cell_marks(result)[:marks]
+    tool = openpyxl.Workbook()
+    tool.remove(tool.active)
+    xlsx_writer._write_issues_sheet(tool, result, chosen, sheet_names(example))
+    out = write_patched_copy(example, tmp_path / "patched.xlsx", tool, chosen)
+    parts = _parts(out)
+    ids = [
+        openpyxl.xml.functions.fromstring(data).get("id")
+        for name, data in parts.items()
+        if name.startswith("xl/tables/")
+    ]
+    assert len(ids) == len(set(ids))
+    types = parts["[Content_Types].xml"].decode()
+    for name in parts:
+        if name.endswith(".xml") and not name.startswith(("[", "_rels", "docProps")):
+            assert f'PartName="/{name}"' in types or name.endswith(".rels"), name
