@@ -246,8 +246,29 @@ def _merge(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+class _TerminalProgress:
+    """Step lines on stderr; on a terminal, a bar over the sheets read or the parts written."""
+
+    def __call__(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    def bar(self, label: str, total: int) -> Callable[[str], None]:
+        if not sys.stderr.isatty():
+            return lambda item: None
+        from tqdm import tqdm
+
+        shown = tqdm(total=total, desc=label, unit="项", file=sys.stderr, leave=False)
+
+        def tick(item: str) -> None:
+            shown.set_postfix_str(item[-24:], refresh=False)
+            shown.update()
+            if shown.n >= total:
+                shown.close()
+
+        return tick
+
+
+_progress = _TerminalProgress()
 
 
 def build_parser() -> argparse.ArgumentParser:

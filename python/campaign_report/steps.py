@@ -40,10 +40,13 @@ def new_workbook(out: Path, definition: Definition | None = None) -> Path:
     return build_workbook(definition, out)
 
 
-def open_book(path: Path, definition: Definition | None = None) -> CampaignBook:
+def open_book(
+    path: Path, definition: Definition | None = None, progress: Progress = _quiet
+) -> CampaignBook:
     """Read a workbook file into typed tables (see :func:`campaign_report.model.load_book`)."""
     definition = definition or load_definition()
-    return load_book(definition, read_raw_sheets(Path(path)), source=str(path))
+    raw = read_raw_sheets(Path(path), progress=progress)
+    return load_book(definition, raw, source=str(path))
 
 
 def build_example(out: Path, definition: Definition | None = None) -> Path:
@@ -163,7 +166,7 @@ def check_file(
     if not write:
         return result, None
     progress("写出标注副本……")
-    return result, xlsx_writer.write_checked_copy(Path(path), out, result)
+    return result, xlsx_writer.write_checked_copy(Path(path), out, result, progress)
 
 
 def summarise_file(
@@ -174,7 +177,7 @@ def summarise_file(
     progress("汇总……")
     summary = aggregate(book)
     progress("写出汇总副本……")
-    return summary, xlsx_writer.write_summary_copy(Path(path), out, summary)
+    return summary, xlsx_writer.write_summary_copy(Path(path), out, summary, progress)
 
 
 def report_file(
@@ -187,7 +190,7 @@ def report_file(
 ) -> dict[str, Path]:
     """生成报告: write the 工作总结 .docx (and .md); refused while the book has errors."""
     progress(f"读取“{Path(path).name}”……")
-    book = open_book(path)
+    book = open_book(path, progress=progress)
     progress("校验、汇总并生成工作总结……")
     return write_report(book, out or sibling(path, "工作总结", ".docx"), template, markdown, force)
 
@@ -225,7 +228,7 @@ def _open_for_copy(
     out = Path(out) if out else sibling(path, tag, ".xlsx")
     _refuse_overwrite(path, out)
     progress(f"读取“{Path(path).name}”……")
-    return out, open_book(path)
+    return out, open_book(path, progress=progress)
 
 
 def _refuse_overwrite(source: Path, out: Path) -> None:

@@ -15,7 +15,7 @@ import posixpath
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -169,11 +169,12 @@ class Package:
 
     # -- saving --
 
-    def save(self, out: BinaryIO) -> None:
+    def save(self, out: BinaryIO, tick: Callable[[str], None] = lambda name: None) -> None:
         """Write the package: changed parts deflated, untouched parts copied compressed."""
         writer = _ZipWriter(out)
         with self._open() as source:
             for name in self.names:
+                tick(name)
                 if name in self._changed:
                     writer.add(name, self._changed[name])
                 else:

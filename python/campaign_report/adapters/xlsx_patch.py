@@ -19,6 +19,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 from openpyxl.workbook import Workbook
@@ -26,6 +27,7 @@ from openpyxl.workbook import Workbook
 from .. import outputs
 from ..atomic import atomic_path
 from ..model import column_letter
+from ..progress import ticker
 from .xlsx_package import (
     CT_NS,
     DOC_REL,
@@ -69,6 +71,7 @@ def write_patched_copy(
     tool_book: Workbook,
     marks: Sequence[outputs.CellMark] = (),
     clear: Iterable[tuple[str, str]] = (),
+    progress: Any = None,
 ) -> Path:
     """Copy ``source`` to ``out`` with ``marks`` applied and ``tool_book``'s sheets in front.
 
@@ -94,7 +97,7 @@ def write_patched_copy(
     book.insert_tool_sheets(tool_book)
     book.save()
     with atomic_path(out) as scratch, open(scratch, "wb") as handle:
-        package.save(handle)
+        package.save(handle, ticker(progress, "写出", len(package.names)))
     return Path(out)
 
 

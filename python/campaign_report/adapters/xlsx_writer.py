@@ -52,7 +52,9 @@ def save_atomically(book: Workbook, out: Path) -> Path:
 # -- 校验 --
 
 
-def write_checked_copy(source: Path, out: Path, result: ValidationResult) -> Path:
+def write_checked_copy(
+    source: Path, out: Path, result: ValidationResult, progress: Any = None
+) -> Path:
     """Copy ``source`` to ``out`` with bad cells marked and the 校验结果 sheet rewritten.
 
     The copy is patched part by part (fast on big books); a package the patcher does not
@@ -65,7 +67,8 @@ def write_checked_copy(source: Path, out: Path, result: ValidationResult) -> Pat
         tool = Workbook()
         tool.remove(tool.active)
         _write_issues_sheet(tool, result, marks, names)
-        return write_patched_copy(source, out, tool, marks, _previous_marks(source, names))
+        clear = _previous_marks(source, names)
+        return write_patched_copy(source, out, tool, marks, clear, progress)
     except PATCH_FAILURES:
         pass
     book = load(source, out)
@@ -146,13 +149,13 @@ def _write_issues_sheet(
 # -- 汇总 --
 
 
-def write_summary_copy(source: Path, out: Path, summary: Summary) -> Path:
+def write_summary_copy(source: Path, out: Path, summary: Summary, progress: Any = None) -> Path:
     """Copy ``source`` to ``out`` with the 汇总 sheet (tables and a bar chart) rewritten."""
     try:
         tool = Workbook()
         tool.remove(tool.active)
         write_summary_sheet(tool, summary)
-        return write_patched_copy(Path(source), out, tool)
+        return write_patched_copy(Path(source), out, tool, progress=progress)
     except PATCH_FAILURES:
         pass
     book = load(Path(source), out)
