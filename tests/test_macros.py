@@ -237,3 +237,43 @@ def test_merge_without_the_folder_says_where_to_put_the_copies(control_book: Pat
     assert macros.merge(book, master=control_book) is None
     assert _status(book).startswith("未完成：找不到文件夹")
     assert "各单位报表" in _status(book)
+
+
+class _RecordingStatusBar:
+    """Stands in for ``book.app``: records what the macros put in Excel's status bar."""
+
+    def __init__(self) -> None:
+        self.shown: list[str | bool] = []
+
+    @property
+    def status_bar(self) -> str | bool:
+        return self.shown[-1] if self.shown else False
+
+    @status_bar.setter
+    def status_bar(self, value: str | bool) -> None:
+        self.shown.append(value)
+
+
+class _WithStatusBar:
+    """The remote book (which has no status bar) with a recording one."""
+
+    def __init__(self, book) -> None:
+        self._book, self.app = book, _RecordingStatusBar()
+
+    def __getattr__(self, name: str):
+        return getattr(self._book, name)
+
+
+@pytest.mark.parametrize("macro", ["validate", "aggregate", "generate_report"])
+def test_each_button_shows_its_steps_in_the_status_bar_and_gives_it_back(
+    control_book: Path, macro: str, tmp_path: Path
+) -> None:
+    from campaign_report.adapters.xlwings_book import XlwingsBook
+
+    book = _WithStatusBar(open_remote(control_book))
+    kwargs = {"out_dir": tmp_path} if macro == "generate_report" else {}
+    assert getattr(macros, macro)(XlwingsBook(book), **kwargs) is not None
+    steps = [s for s in book.app.shown if s]
+    assert steps[0] == "正在读取工作簿……" and len(steps) >= 2
+    assert all(s.startswith("正在") for s in steps)
+    assert book.app.shown[-1] is False  # Excel's own status bar is back

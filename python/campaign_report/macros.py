@@ -57,6 +57,13 @@ def _host(book: Any) -> Host:
     return XlwingsBook.of(book)
 
 
+def _step(host: Host, message: str | None) -> None:
+    """Show a long macro's step where the host can (Excel's status bar); None clears it."""
+    show = getattr(host, "show_step", None)
+    if callable(show):
+        show(message)
+
+
 def _status(host: Host, message: str) -> None:
     host.apply_plan(outputs.status_plan(message, host.sheet_names()))
 
@@ -68,6 +75,7 @@ def _reported(function: F) -> F:
     def run(book: Any = None, **kwargs: Any) -> Any:
         host = _host(book)
         try:
+            _step(host, "正在读取工作簿……")
             return function(host, **kwargs)
         except CampaignError as error:
             _status(host, f"未完成：{error}")
@@ -81,6 +89,8 @@ def _reported(function: F) -> F:
                 f"出错了：{type(error).__name__}: {error}"
                 f"（{Path(last.filename).name}:{last.lineno}），请联系信息中心。",
             )
+        finally:
+            _step(host, None)
         return None
 
     return run  # type: ignore[return-value]
@@ -95,7 +105,10 @@ def _read(host: Host) -> CampaignBook:
 @_reported
 def validate(book: Any = None) -> Any:
     """校验: mark bad cells, list every issue on 校验结果, say the count on the control sheet."""
-    result = validate_book(_read(book))
+    book_data = _read(book)
+    _step(book, "正在校验……")
+    result = validate_book(book_data)
+    _step(book, "正在写回校验结果……")
     previous = book.read_sheets([outputs.ISSUES_SHEET]).get(outputs.ISSUES_SHEET)
     plan = outputs.validation_plan(result, book.sheet_names(), previous.rows if previous else ())
     book.apply_plan(plan)
@@ -105,7 +118,10 @@ def validate(book: Any = None) -> Any:
 @_reported
 def aggregate(book: Any = None) -> Any:
     """汇总: rewrite the 汇总 sheet from the book's rows."""
-    summary = aggregate_book(_read(book))
+    book_data = _read(book)
+    _step(book, "正在汇总……")
+    summary = aggregate_book(book_data)
+    _step(book, "正在写回汇总表……")
     book.apply_plan(outputs.summary_plan(summary, book.sheet_names()))
     return summary
 
@@ -119,7 +135,9 @@ def generate_report(book: Any = None, out_dir: Path | None = None, force: bool =
     out = sibling(path or Path(book.name), "工作总结", ".docx")  # the CLI's name for it too
     if out_dir is not None:
         out = Path(out_dir) / out.name
-    written = write_report(_read(book), out, markdown=False, force=force)
+    book_data = _read(book)
+    _step(book, "正在生成工作总结……")
+    written = write_report(book_data, out, markdown=False, force=force)
     _status(book, f"已生成工作总结：{written['报告']}")
     return written
 

@@ -9,6 +9,7 @@ a number of calls that grows with sheets, not with rows. Its LibreOffice twin is
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,11 @@ class XlwingsBook:
 
             book = xw.Book.caller()
         return cls(book)
+
+    def show_step(self, message: str | None) -> None:
+        """The step in Excel's status bar; None gives the bar back to Excel."""
+        with contextlib.suppress(Exception):  # no status bar: the remote book, Office.js
+            self.book.app.status_bar = message or False
 
     def saved_path(self) -> Path | None:
         path = Path(self.book.fullname)
