@@ -153,6 +153,7 @@ def merge(book: Any = None, master: Path | None = None, folder: Path | None = No
     if master is None:
         raise CampaignError("请先把工作簿保存到文件夹中，合并时读取保存在磁盘上的台账")
     folder = Path(folder or master.parent / COPIES_FOLDER)
+    _step(book, "正在合并各单位副本……")
     if not folder.is_dir():
         raise CampaignError(
             f"找不到文件夹“{folder}”：请把各单位发回的副本放进工作簿旁边的这个文件夹"
