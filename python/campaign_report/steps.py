@@ -157,7 +157,7 @@ def check_file(
     _refuse_overwrite(path, out)
     progress(f"读取“{Path(path).name}”……")
     definition = load_definition()
-    raw = read_raw_sheets(Path(path))
+    raw = read_raw_sheets(Path(path), progress=progress)
     book = load_book(definition, raw, source=str(path))
     progress("校验……")
     result = validate(book)
