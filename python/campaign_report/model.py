@@ -119,6 +119,14 @@ def column_letter(number: int) -> str:
     return letters
 
 
+def column_number(letters: str) -> int:
+    """Return the 1-based column number of Excel letters (AB -> 28)."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
 def load_book(
     definition: Definition, raw_sheets: dict[str, RawSheet], source: str = ""
 ) -> CampaignBook:

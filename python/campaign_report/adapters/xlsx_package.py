@@ -74,14 +74,28 @@ class Package:
         self._source = source if isinstance(source, bytes) else Path(source)
         with zipfile.ZipFile(self._open()) as archive:
             self._infos = {info.filename: info for info in archive.infolist()}
-        if any(i.file_size > _ZIP32_LIMIT or i.compress_size > _ZIP32_LIMIT for i in self):
+        infos = self._infos.values()
+        if any(i.file_size > _ZIP32_LIMIT or i.compress_size > _ZIP32_LIMIT for i in infos):
             raise Unsupported("zip64")
         self._changed: dict[str, bytes] = {}
         self._removed: set[str] = set()
         self._order = list(self._infos)
 
-    def __iter__(self) -> Iterator[zipfile.ZipInfo]:
-        return iter(self._infos.values())
+    # A mapping face (name -> bytes), so code written for a dict of parts works on a package.
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.has(name)
+
+    def __getitem__(self, name: str) -> bytes:
+        return self.read(name)
+
+    def __setitem__(self, name: str, data: bytes) -> None:
+        self.write(name, data)
+
+    def get(self, name: str, default: bytes | None = None) -> bytes | None:
+        return self.read(name) if self.has(name) else default
 
     @property
     def names(self) -> list[str]:
@@ -89,6 +103,12 @@ class Package:
 
     def has(self, name: str) -> bool:
         return name not in self._removed and (name in self._changed or name in self._infos)
+
+    def size(self, name: str) -> int:
+        """The uncompressed size of a part."""
+        if name in self._changed or name not in self._infos:
+            return len(self.read(name))
+        return self._infos[name].file_size
 
     def read(self, name: str) -> bytes:
         if name in self._removed:

@@ -18,15 +18,16 @@ import datetime as dt
 import math
 import posixpath
 import re
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
+from zipfile import BadZipFile
 
 from ..atomic import atomic_path
 from ..collect import LOG_SHEET, SOURCE_HEADER, MergeResult, OutRow, SheetRows
-from ..model import column_letter
+from ..model import column_letter, column_number
+from .xlsx_package import Package, Unsupported
 
 _CELL = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
 _REF = re.compile(r'\br="([A-Z]+)(\d+)"')
@@ -52,25 +53,16 @@ def write(
     if Path(master).suffix.lower() != Path(out).suffix.lower():
         return None
     try:
-        with zipfile.ZipFile(master) as package:
-            infos = package.infolist()
-            parts = {info.filename: package.read(info) for info in infos}
-        _merge_parts(parts, result, tables)
-    except (_Unsupported, KeyError, ValueError, UnicodeDecodeError, zipfile.BadZipFile):
+        package = Package(master)
+        _merge_parts(package, result, tables)
+    except (_Unsupported, Unsupported, KeyError, ValueError, UnicodeDecodeError, BadZipFile):
         return None
-    names = [i.filename for i in infos] + [n for n in parts if n not in {i.filename for i in infos}]
-    with (
-        atomic_path(out) as scratch,
-        zipfile.ZipFile(scratch, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf,
-    ):
-        for name in names:
-            zf.writestr(name, parts[name])
+    with atomic_path(out) as scratch, open(scratch, "wb") as handle:
+        package.save(handle)  # the parts merge did not change travel still compressed
     return Path(out)
 
 
-def _merge_parts(
-    parts: dict[str, bytes], result: MergeResult, tables: dict[str, SheetRows]
-) -> None:
+def _merge_parts(parts: Package, result: MergeResult, tables: dict[str, SheetRows]) -> None:
     book = parts["xl/workbook.xml"].decode("utf-8")
     rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
     sheets = _sheet_parts(book, rels)
@@ -120,7 +112,7 @@ def _sheet_parts(book: str, rels: str) -> dict[str, str]:
     return found
 
 
-def _table_parts(parts: dict[str, bytes], sheet_path: str) -> list[str]:
+def _table_parts(parts: Package, sheet_path: str) -> list[str]:
     folder, name = posixpath.split(sheet_path)
     rels = parts.get(f"{folder}/_rels/{name}.rels")
     if rels is None:
@@ -185,15 +177,8 @@ def _cells(row_xml: str) -> dict[int, str]:
         ref = _REF.search(match.group(0))
         if ref is None:
             raise _Unsupported("a cell without its address")
-        found[_column_number(ref.group(1))] = match.group(0)
+        found[column_number(ref.group(1))] = match.group(0)
     return found
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + ord(char) - 64
-    return number
 
 
 def _with_source_header(row_xml: str, header: int, table: SheetRows) -> tuple[str, int]:
@@ -269,7 +254,7 @@ def _renumbered(row_xml: str, number: int, source_col: int, source: str) -> str 
         if quote < 0 or digits == 0 or digits == quote:
             return None
         pieces[k] = piece[:digits] + at + piece[quote:]
-    if len(pieces) > 1 and _column_number(pieces[-1][: pieces[-1].find(at)]) >= source_col:
+    if len(pieces) > 1 and column_number(pieces[-1][: pieces[-1].find(at)]) >= source_col:
         return None  # it has a 合并来源 cell already: rebuild it cell by cell
     if body.count("<c ") != len(pieces) - 1:
         return None  # a cell whose address is not its first attribute
@@ -322,7 +307,7 @@ def _resize_table(xml: str, header: int, last_row: int, source_col: int) -> str:
     ref = _attrs(opening)["ref"]
     first, last = ref.split(":")
     first_col, first_row = re.match(r"([A-Z]+)(\d+)", first).groups()
-    last_col = _column_number(re.match(r"([A-Z]+)", last).group(1))
+    last_col = column_number(re.match(r"([A-Z]+)", last).group(1))
     if int(first_row) != header:
         return xml
     if last_col == source_col - 1 and SOURCE_HEADER not in xml:
@@ -339,7 +324,7 @@ def _resize_table(xml: str, header: int, last_row: int, source_col: int) -> str:
 # -- 合并记录 --
 
 
-def _add_log_sheet(parts: dict[str, bytes], book: str, rels: str, result: MergeResult) -> None:
+def _add_log_sheet(parts: Package, book: str, rels: str, result: MergeResult) -> None:
     """合并记录 as a new last sheet of plain cells (the book opens where it did before)."""
     numbers = [int(n) for n in re.findall(r"xl/worksheets/sheet(\d+)\.xml", " ".join(parts))]
     path = f"xl/worksheets/sheet{max(numbers, default=0) + 1}.xml"

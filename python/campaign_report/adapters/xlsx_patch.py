@@ -26,7 +26,7 @@ from openpyxl.workbook import Workbook
 
 from .. import outputs
 from ..atomic import atomic_path
-from ..model import column_letter
+from ..model import column_letter, column_number
 from ..progress import ticker
 from .xlsx_package import (
     CT_NS,
@@ -88,7 +88,7 @@ def write_patched_copy(
     for sheet, ref in clear:
         match = re.fullmatch(r"([A-Z]{1,3})(\d+)", ref)
         if match and sheet in book.parts:
-            by_sheet[sheet].setdefault(int(match[2]), {})[_column_number(match[1])] = None
+            by_sheet[sheet].setdefault(int(match[2]), {})[column_number(match[1])] = None
     for mark in marks:
         if mark.sheet in book.parts:
             by_sheet[mark.sheet].setdefault(mark.row, {})[mark.col] = mark
@@ -276,7 +276,7 @@ class _Workbook:
         part = self.parts.get(nodes[active].get("name"))
         if part is None or active == 0:
             return
-        if part not in self.rewritten and self._size(part) > _SMALL_PART:
+        if part not in self.rewritten and self.package.size(part) > _SMALL_PART:
             return  # leave the user's view as it was rather than rewrite a big sheet
         xml = self.package.read(part).decode("utf-8")
         head = xml.find("<sheetData")
@@ -284,12 +284,6 @@ class _Workbook:
         self.package.write(part, (xml[:head].replace(' tabSelected="1"', "") + xml[head:]).encode())
         views[0].set("activeTab", "0")
         views[0].set("firstSheet", "0")
-
-    def _size(self, part: str) -> int:
-        for info in self.package:
-            if info.filename == part:
-                return info.file_size
-        return len(self.package.read(part))
 
     def _drop_calc_chain(self) -> None:
         # The chain may list cells of a removed sheet; Excel rebuilds a missing chain silently.
@@ -542,14 +536,7 @@ def _free_id(used: set[str], prefix: str) -> str:
 
 def _split_ref(ref: str) -> tuple[int, int]:
     match = re.fullmatch(r"([A-Z]{1,3})(\d+)", ref)
-    return (int(match[2]), _column_number(match[1])) if match else (0, 0)
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - 64
-    return number
+    return (int(match[2]), column_number(match[1])) if match else (0, 0)
 
 
 # -- sheet XML as text --
@@ -631,7 +618,7 @@ def _restyle_row(
         ref = _CELL_REF.search(cell[0][: cell[0].find(">") + 1])
         if ref is None or int(ref[2]) != row:
             raise Unsupported("a cell without its address")
-        col = _column_number(ref[1])
+        col = column_number(ref[1])
         while index < len(todo) and todo[index] < col:
             new = todo[index]
             style = columns[new](column_styles.get(new, 0))
