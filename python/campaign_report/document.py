@@ -50,3 +50,15 @@ class Document:
     signature: str = ""  # 发文机关署名 above the date line; empty to leave it out
     keywords: str = ""  # 主题词 (dropped by the 2012 standard, kept when set)
     copy_to: tuple[str, ...] = field(default_factory=tuple)  # 抄送 bodies
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One line of text as a renderer laid it out: page (from 1) and box in points from the
+    page's top-left corner. The .docx writer measures its pages with these."""
+
+    page: int
+    top: float
+    bottom: float
+    left: float
+    text: str

@@ -5,22 +5,27 @@ document in Word; runs carry no direct formatting except the 主题词 label (a 
 The official Chinese fonts are named as East Asian fonts (``w:rFonts w:eastAsia``) because
 python-docx's ``font.name`` only writes the Latin slots and Word would fall back to the theme.
 
-Simplification: the 版记 (closing block) follows the date line in the flow instead of being
-pushed to the foot of the last even page, which the standard asks for but a flowing document
-cannot guarantee without knowing where its pages end. Its paragraphs keep together, so it never
-splits across pages.
+The closing block follows GB/T 9704-2012 §7.3.5 and §7.4: the 署名 and date share a page with
+body text, and the 版记 sits at the foot of the last page, which is even (a blank page is added
+when needed; neither the blank page nor a page holding only the 版记 is numbered). Where the
+pages end is known only after layout, so :func:`write_docx` takes a ``measure`` function (render
+and read back, see ``adapters/pdf_layout.py``) and lets :mod:`campaign_report.page_fit` decide;
+without one the 版记 goes on a page of its own, at its foot, whose parity is then not checked.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import re
+import tempfile
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
 import docx
 from docx.document import Document as WordDocument
+from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
@@ -33,8 +38,10 @@ from docx.styles.style import BaseStyle, ParagraphStyle
 from docx.table import Table as WordTable
 from docx.text.paragraph import Paragraph as WordParagraph
 
+from campaign_report import page_fit
 from campaign_report.atomic import atomic_path
-from campaign_report.document import Document, Heading, Paragraph, Table
+from campaign_report.document import Document, Heading, Paragraph, Table, TextLine
+from campaign_report.page_fit import Layout
 
 # --- Page and grid (twips: 1/20 pt, 1 mm = 1440 / 25.4 ≈ 56.69 twips) -------------------------
 
@@ -85,6 +92,9 @@ HEADER_DISTANCE = 851  # 15 mm; there is no header, Word only needs a value insi
 THICK_RULE = 8
 THIN_RULE = 6
 
+# The type area in points from the page top, for page_fit's measurements.
+GEOMETRY = page_fit.Geometry(type_top=MARGIN_TOP / 20, type_bottom=(MARGIN_TOP + TYPE_HEIGHT) / 20)
+
 # --- Fonts ----------------------------------------------------------------------------------
 
 FANGSONG = "仿宋_GB2312"
@@ -110,6 +120,7 @@ COPY_TO = "GB Copy To"
 IMPRINT = "GB Imprint"
 RULE_THICK = "GB Rule Thick"
 RULE_THIN = "GB Rule Thin"
+IMPRINT_SPACE = "GB Imprint Space"
 PAGE_NUMBER = "GB Page Number"
 PAGE_NUMBER_ODD = "GB Page Number Odd"
 PAGE_NUMBER_EVEN = "GB Page Number Even"
@@ -142,22 +153,44 @@ _RPR_AFTER_SPACING = (
 )  # fmt: skip
 
 
-def write_docx(document: Document, path: Path) -> Path:
+Measure = Callable[[Path], "list[TextLine] | None"]
+MAX_PASSES = 6  # renders per document; two or three settle it
+
+
+def write_docx(document: Document, path: Path, measure: Measure | None = None) -> Path:
     """Write ``document`` to ``path`` as a GB/T 9704-2012 .docx and return ``path``.
 
-    The file is written to a temporary name in the same folder and moved into place, so a
-    reader (or a crash) never sees half a file and an existing file is replaced whole.
+    ``measure`` renders a .docx and returns its text lines (None if it cannot); with it the
+    closing block is fitted to the measured pages. The file is written to a temporary name in
+    the same folder and moved into place, so a reader (or a crash) never sees half a file.
     """
     path = Path(path)
-    word = _build(document)
-    _save_atomically(word, path)
+    layout = fit_layout(document, measure) if measure else page_fit.UNMEASURED
+    _save_atomically(_build(document, layout), path)
     return path
+
+
+def fit_layout(document: Document, measure: Measure) -> Layout:
+    """Render, measure and adjust until the closing block sits where the standard wants it."""
+    layout = Layout()
+    with tempfile.TemporaryDirectory(prefix="campaign-report-") as tmp:
+        trial = Path(tmp) / "trial.docx"
+        for _ in range(MAX_PASSES):
+            _build(document, layout).save(str(trial))
+            lines = measure(trial)
+            if lines is None:
+                return page_fit.UNMEASURED
+            following = page_fit.next_layout(document, layout, lines, GEOMETRY)
+            if following == layout:
+                break
+            layout = following
+    return layout
 
 
 # --- Building ---------------------------------------------------------------------------------
 
 
-def _build(document: Document) -> WordDocument:
+def _build(document: Document, layout: Layout = page_fit.UNMEASURED) -> WordDocument:
     word = docx.Document()
     _setup_page(word)
     _setup_styles(word)
@@ -168,9 +201,9 @@ def _build(document: Document) -> WordDocument:
     if document.addressee.strip():
         addressee = document.addressee.strip().rstrip(":：")
         _add_paragraph(word, f"{addressee}：", ADDRESSEE)
-    _add_blocks(word, document.blocks)
-    _add_closing(word, document)
-    _add_imprint(word, document)
+    _add_blocks(word, document.blocks, layout.tail)
+    _add_closing(word, document, layout)
+    _add_imprint(word, document, layout)
     return word
 
 
@@ -183,13 +216,18 @@ def _clean(text: str) -> str:
     return _XML_INVALID.sub("", text)
 
 
-def _add_blocks(word: WordDocument, blocks: Sequence[Heading | Paragraph | Table]) -> None:
+def _add_blocks(
+    word: WordDocument, blocks: Sequence[Heading | Paragraph | Table], tail: str = ""
+) -> None:
     previous: Heading | Paragraph | Table | None = None
-    for block in blocks:
+    for index, block in enumerate(blocks):
         if isinstance(block, Heading):
             _add_paragraph(word, block.text, _HEADING_STYLES.get(block.level, BODY))
         elif isinstance(block, Paragraph):
-            _add_paragraph(word, block.text, BODY)
+            if tail and index == len(blocks) - 1 and block.text.endswith(tail):
+                _add_split_paragraph(word, block.text, tail)
+            else:
+                _add_paragraph(word, block.text, BODY)
         elif isinstance(block, Table):
             if isinstance(previous, Table):
                 # Two tables with nothing between them merge into one in Word.
@@ -200,21 +238,34 @@ def _add_blocks(word: WordDocument, blocks: Sequence[Heading | Paragraph | Table
         previous = block
 
 
-def _add_closing(word: WordDocument, document: Document) -> None:
-    """Signature (optional) and date line, right-aligned, after one blank line.
+def _add_split_paragraph(word: WordDocument, text: str, tail: str) -> None:
+    """The last paragraph with its final lines ``tail`` starting the next page (page_fit)."""
+    head = text[: len(text) - len(tail)]
+    if head:
+        _add_paragraph(word, head, BODY)
+    moved = _add_paragraph(word, tail, BODY)
+    moved.paragraph_format.page_break_before = True
+    if head:  # a continuation, not a new paragraph: no first-line indent
+        _indent(moved._p, BODY_PT, first_line=0.001)
 
-    They keep together with the 版记 but not with the body: keep-with-next on a long body
-    paragraph makes LibreOffice move all of it. So on an unlucky page break they can open a
-    page without body text, which the standard (7.3.5) asks the office to fix by hand by
-    adjusting line or character spacing.
+
+def _add_closing(word: WordDocument, document: Document, layout: Layout) -> None:
+    """发文机关署名 (optional) and the date line, after one blank line (§7.3.5.2).
+
+    The blank line and the 署名 keep with the date, and nothing else does: a keep-with-next
+    chain into the body or the 版记 moves whole paragraphs in LibreOffice and strands the
+    date. Whether the date shares its page with the body is checked by measuring (page_fit).
     """
     signature, date_line = document.signature.strip(), document.date_line.strip()
     if not (signature or date_line):
         return
-    word.add_paragraph(style=CLOSING)  # the blank line, kept with what follows
+    if layout.blank_before_signature:
+        word.add_paragraph(style=CLOSING).paragraph_format.keep_with_next = True
     if signature:
         indents = _closing_indents(signature, date_line)
-        _indent(_add_paragraph(word, signature, CLOSING)._p, BODY_PT, right=indents[0])
+        signed = _add_paragraph(word, signature, CLOSING)
+        _indent(signed._p, BODY_PT, right=indents[0])
+        signed.paragraph_format.keep_with_next = bool(date_line)
     if date_line:
         paragraph = _add_paragraph(word, date_line, CLOSING)
         if signature:
@@ -299,31 +350,44 @@ def _set_table_width(table: WordTable, twips: int) -> None:
 # --- 版记 ---------------------------------------------------------------------------------------
 
 
-def _add_imprint(word: WordDocument, document: Document) -> None:
+def _add_imprint(word: WordDocument, document: Document, layout: Layout) -> None:
     """The 版记: optional 主题词, optional 抄送, then 印发机关 and 印发日期.
 
     The rules are bottom borders of thin empty paragraphs between the elements. Borders on the
     elements themselves would follow their indents (抄送 is indented a character and wraps under
     the first body), while the rules must span the whole type area.
     """
-    elements: list[Callable[[], object]] = []
+    elements: list[tuple[Callable[[], object], int]] = []  # (writer, estimated lines)
     if document.keywords.strip():
-        elements.append(lambda: _add_keywords(word, document.keywords.strip()))
+        elements.append((lambda: _add_keywords(word, document.keywords.strip()), 1))
     bodies = [body.strip() for body in document.copy_to if body.strip()]
     if bodies:
         text = f"{COPY_TO_LABEL}{'，'.join(bodies)}。"
-        elements.append(lambda: _add_paragraph(word, text, COPY_TO))
+        elements.append((lambda: _add_paragraph(word, text, COPY_TO), _copy_to_lines(text)))
     issued = [document.issuer.strip(), _issued_on(document.issue_date)]
     if any(issued):
-        elements.append(lambda: _add_paragraph(word, "\t".join(issued), IMPRINT))
+        elements.append((lambda: _add_paragraph(word, "\t".join(issued), IMPRINT), 1))
     if not elements:
         return
+    estimate = sum(lines for _, lines in elements) * LINE_PITCH + (len(elements) + 1) * RULE_HEIGHT
+    _place_imprint(word, layout, estimate)
     word.add_paragraph(style=RULE_THICK)
-    for index, add_element in enumerate(elements):
+    for index, (add_element, _) in enumerate(elements):
         if index:
             word.add_paragraph(style=RULE_THIN)
         add_element()
     word.add_paragraph(style=RULE_THICK)
+
+
+# A rule paragraph: a 1 pt line plus its border (Word and LibreOffice add the border's width).
+RULE_HEIGHT = 40
+
+
+def _copy_to_lines(text: str) -> int:
+    """Lines the 抄送 takes at 4号: the first from one character in, the rest under the bodies."""
+    first = (TYPE_WIDTH - 2 * SMALL_PT * 20) // (SMALL_PT * 20)
+    rest = (TYPE_WIDTH - (2 + len(COPY_TO_LABEL)) * SMALL_PT * 20) // (SMALL_PT * 20)
+    return 1 + math.ceil(max(0.0, _display_width(text) - first) / rest)
 
 
 def _issued_on(issue_date: str) -> str:
@@ -334,6 +398,42 @@ def _add_keywords(word: WordDocument, keywords: str) -> None:
     paragraph = word.add_paragraph(style=KEYWORDS)
     paragraph.add_run(KEYWORDS_TEXT_LABEL, style=KEYWORDS_LABEL)
     paragraph.add_run(_clean(keywords))
+
+
+def _place_imprint(word: WordDocument, layout: Layout, estimate: int) -> None:
+    """Start the 版记 where ``layout`` says: below the date, or on a new unnumbered page.
+
+    The space above it puts its last rule on the type area's bottom edge: measured, or without
+    a measurement the type height less the 版记's ``estimate`` (twips) on an empty page.
+    """
+    if layout.imprint != page_fit.FLOW:
+        _start_unnumbered_section(word)
+        if layout.imprint == page_fit.BLANK_PAGE:
+            word.add_paragraph(style=IMPRINT_SPACE)  # the blank page
+    spacer = layout.spacer if layout.measured else TYPE_HEIGHT - estimate - 2 * RULE_HEIGHT
+    if spacer <= 0 and layout.imprint != page_fit.BLANK_PAGE:
+        return
+    paragraph = word.add_paragraph(style=IMPRINT_SPACE)
+    paragraph.paragraph_format.line_spacing = Twips(max(spacer, 20))
+    paragraph.paragraph_format.page_break_before = layout.imprint == page_fit.BLANK_PAGE
+
+
+def _start_unnumbered_section(word: WordDocument) -> None:
+    """End the current section after the last paragraph; the new one has empty footers.
+
+    Python-docx's add_section would add an empty paragraph to carry the break, which could
+    itself spill onto a page of its own; the break goes into the last paragraph instead.
+    """
+    body = word.element.body
+    last = body.xpath("./w:p[last()]")[0]
+    p_pr = last.get_or_add_pPr()
+    p_pr.insert_element_before(copy.deepcopy(body.sectPr), "w:pPrChange")
+    for reference in body.sectPr.findall(qn("w:footerReference")):
+        body.sectPr.remove(reference)  # the numbered footers stay with the first section
+    section = word.sections[-1]
+    section.start_type = WD_SECTION.NEW_PAGE
+    for footer in (section.footer, section.even_page_footer):
+        footer.is_linked_to_previous = False  # an empty footer of its own, not the numbered one
 
 
 # --- Page setup, footers, properties ----------------------------------------------------------
@@ -442,7 +542,6 @@ def _setup_styles(word: WordDocument) -> None:
     # documents); with a signature the paragraphs get their own indents (_closing_indents).
     closing = _paragraph_style(word, CLOSING, base="Normal")
     closing.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    closing.paragraph_format.keep_with_next = True
     _indent(closing.element, BODY_PT, right=4)
 
     _setup_table_styles(word)
@@ -513,6 +612,11 @@ def _setup_imprint_styles(word: WordDocument) -> None:
     imprint.paragraph_format.tab_stops.add_tab_stop(
         Twips(TYPE_WIDTH - SMALL_PT * 20), WD_TAB_ALIGNMENT.RIGHT
     )
+
+    # The space above the 版记 (an empty paragraph whose exact line height is set per document),
+    # kept with the 版记 so that the two move together.
+    space = _paragraph_style(word, IMPRINT_SPACE, base="Normal", size=1)
+    space.paragraph_format.keep_with_next = True
 
     for name, size in ((RULE_THICK, THICK_RULE), (RULE_THIN, THIN_RULE)):
         rule = _paragraph_style(word, name, base="Normal", size=1)

@@ -38,7 +38,9 @@ def render_document(book: CampaignBook, summary: Summary, template: Path | None 
         blocks=parse_blocks(body),
         date_line=wording.date_line(report_date, style),
         issuer=settings.get("issuer") or "",
-        issue_date=wording.date_line(settings.get("issue_date") or report_date),
+        # One date style throughout: 印发日期 is written like 落款日期.
+        issue_date=wording.date_line(settings.get("issue_date") or report_date, style),
+        signature=settings.get("signature") or settings.get("organisation") or "",
         keywords=settings.get("keywords") or "",
         copy_to=tuple(_split_copy_to(settings.get("copy_to"))),
     )
@@ -190,10 +192,13 @@ def to_markdown(document: Document) -> str:
             lines += ["| " + " | ".join(block.header) + " |", "|" + "---|" * len(block.header)]
             lines += ["| " + " | ".join(row) + " |" for row in block.rows]
             lines.append("")
+    if document.signature:
+        lines += [f'<p align="right">{document.signature}</p>', ""]
     lines += [f'<p align="right">{document.date_line}</p>', "", "---", ""]
     if document.keywords:
         lines += [f"**主题词**：{document.keywords}", ""]
     if document.copy_to:
         lines += [f"抄送：{'，'.join(document.copy_to)}。", ""]
-    lines += [f"{document.issuer}　　{document.issue_date}", ""]
+    issued = f"{document.issue_date}印发" if document.issue_date else ""
+    lines += [f"{document.issuer}　　{issued}".strip("　"), ""]
     return "\n".join(lines)

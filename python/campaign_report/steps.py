@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import atomic, collect
-from .adapters import xlsx_merge, xlsx_writer
+from .adapters import pdf_layout, xlsx_merge, xlsx_writer
 from .adapters.xlsx_reader import read_raw_sheets
 from .adapters.xlsx_template import UnitCopy, build_workbook
 from .aggregate import Summary, aggregate
@@ -213,7 +213,8 @@ def write_report(
     document = render_document(book, aggregate(book), template)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    written = {"报告": write_docx(document, out)}
+    # With LibreOffice at hand the closing block is fitted to the measured pages.
+    written = {"报告": write_docx(document, out, measure=pdf_layout.measure_docx)}
     if markdown:
         md = out.with_suffix(".md")
         atomic.write_text(md, to_markdown(document))

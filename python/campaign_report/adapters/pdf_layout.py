@@ -1,0 +1,93 @@
+"""Measure where a .docx's lines fall: render it with LibreOffice, read the PDF's text boxes.
+
+Used by the .docx writer to place the closing block (署名, date, 版记) after GB/T 9704, whose
+position depends on where the pages end. Needs ``soffice`` and poppler's ``pdftotext`` on PATH;
+without them :func:`measure_docx` returns None and the writer falls back to a layout that needs
+no measurement.
+"""
+
+from __future__ import annotations
+
+import atexit
+import html
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..document import TextLine
+
+RENDER_TIMEOUT = 180  # seconds; a cold LibreOffice start on a busy PC takes a while
+
+_LINE = re.compile(
+    r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*?)</line>', re.S
+)
+_WORD = re.compile(r"<word [^>]*>([^<]*)</word>")
+_profile: tempfile.TemporaryDirectory[str] | None = None
+
+
+def available() -> bool:
+    return bool(_soffice() and shutil.which("pdftotext"))
+
+
+def measure_docx(path: Path) -> list[TextLine] | None:
+    """The text lines of ``path`` as LibreOffice lays them out; None when it cannot tell."""
+    if not available():
+        return None
+    with tempfile.TemporaryDirectory(prefix="campaign-report-") as tmp:
+        pdf = render_pdf(Path(path), Path(tmp))
+        return None if pdf is None else read_lines(pdf)
+
+
+def render_pdf(path: Path, outdir: Path) -> Path | None:
+    """``path`` converted to PDF in ``outdir`` by headless LibreOffice, or None on failure."""
+    soffice = _soffice()
+    if soffice is None:
+        return None
+    # A profile of our own: LibreOffice refuses a second instance on the user's profile.
+    profile = Path(_profile_dir()).as_uri()
+    command = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore"]
+    command += ["--convert-to", "pdf", "--outdir", str(outdir), str(path)]
+    try:
+        subprocess.run(command, capture_output=True, timeout=RENDER_TIMEOUT, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    pdf = outdir / f"{path.stem}.pdf"
+    return pdf if pdf.is_file() else None
+
+
+def read_lines(pdf: Path) -> list[TextLine] | None:
+    """Every text line of ``pdf`` with its page (from 1) and box, in points from the top."""
+    try:
+        done = subprocess.run(
+            ["pdftotext", "-bbox-layout", str(pdf), "-"],
+            capture_output=True,
+            timeout=RENDER_TIMEOUT,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return parse_bbox_layout(done.stdout.decode("utf-8", "replace"))
+
+
+def parse_bbox_layout(xhtml: str) -> list[TextLine]:
+    lines = []
+    for number, page in enumerate(xhtml.split("<page ")[1:], start=1):
+        for match in _LINE.finditer(page):
+            text = html.unescape("".join(_WORD.findall(match.group(4))))
+            left, top, bottom = (float(match.group(i)) for i in (1, 2, 3))
+            lines.append(TextLine(number, top, bottom, left, text))
+    return sorted(lines, key=lambda line: (line.page, round(line.top), line.left))
+
+
+def _soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _profile_dir() -> str:
+    global _profile
+    if _profile is None:
+        _profile = tempfile.TemporaryDirectory(prefix="campaign-report-lo-")
+        atexit.register(_profile.cleanup)
+    return _profile.name
