@@ -113,6 +113,7 @@ HEADING_1 = "GB Heading 1"
 HEADING_2 = "GB Heading 2"
 CLOSING = "GB Closing"
 TABLE_TEXT = "GB Table Text"
+TABLE_TEXT_LONG = "GB Table Text Long"
 TABLE_HEADER = "GB Table Header"
 KEYWORDS = "GB Keywords"
 KEYWORDS_LABEL = "GB Keywords Label"
@@ -296,14 +297,19 @@ def _add_table(word: WordDocument, block: Table) -> WordTable:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     _set_table_width(table, TYPE_WIDTH)
-    widths = _column_widths(rows)
+    widths, long_columns = column_widths(rows)
     for column, width in zip(table.columns, widths, strict=True):
         column.width = Twips(width)
     for index, (row, values) in enumerate(zip(table.rows, rows, strict=True)):
-        style = TABLE_HEADER if index == 0 else TABLE_TEXT
-        for cell, value, width in zip(row.cells, values, widths, strict=True):
+        for col, (cell, value, width) in enumerate(zip(row.cells, values, widths, strict=True)):
             cell.width = Twips(width)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            if index == 0:
+                style = TABLE_HEADER
+            else:  # running text reads left-aligned; names, dates and figures sit centred
+                style = TABLE_TEXT_LONG if col in long_columns else TABLE_TEXT
+            if index and col not in long_columns:
+                value = wrap_list(value, width)
             paragraph = cell.paragraphs[0]
             paragraph.style = word.styles[style]
             paragraph.add_run(_clean(value))
@@ -318,18 +324,96 @@ def _pad(values: Sequence[str], columns: int) -> tuple[str, ...]:
     return (*values, *([""] * (columns - len(values))))
 
 
-def _column_widths(rows: Sequence[Sequence[str]]) -> list[int]:
-    """Share the type width by each column's longest cell, within 2..14 characters.
+# Table text is 4号 (14 pt) less the body's 0.5 pt tracking; count 14 pt a character so that a
+# name or a date fits whatever the font, plus Word's default cell margins (2 × 108 twips) and a
+# little air against rounding.
+TABLE_CHAR = SMALL_PT * 20
+CELL_PADDING = 2 * 108 + 60
+SHORT_CELL = 10  # characters: a name, a date, a unit, a figure; such a cell never breaks
+LONG_MIN = 6  # characters: the narrowest a column of running text gets
+LIST_SEPARATOR = "、"  # names or units listed in one cell
 
-    The bounds keep a long description from squeezing short numeric columns into wrapping;
-    the extra character pays for the cell margins (2 × 108 twips ≈ 0.8 character of 4号).
+
+def column_widths(rows: Sequence[Sequence[str]]) -> tuple[list[int], set[int]]:
+    """Column widths in twips summing to the type width, and the columns of running text.
+
+    Three kinds of column: short cells only (names, dates, units, figures, 序号) get their
+    longest cell, header included, so none breaks; lists of such items (叶建伟、郑建华) get at
+    least their longest item and break only between items (see :func:`wrap_list`); running
+    text shares what is left by how much of it there is.
     """
-    weights = [
-        min(max(max(_display_width(row[col]) for row in rows), 2), 14) + 1
-        for col in range(len(rows[0]))
-    ]
-    widths = [TYPE_WIDTH * weight // sum(weights) for weight in weights]
-    widths[-1] += TYPE_WIDTH - sum(widths)  # rounding remainder, so the table spans exactly
+    count = len(rows[0])
+    header_width = [_cell_text_width(text) for text in rows[0]]
+    natural = [max(_cell_text_width(row[col]) for row in rows) for col in range(count)]
+    item = [max(_cell_text_width(t) for row in rows for t in row[col].split(LIST_SEPARATOR))
+            for col in range(count)]  # fmt: skip
+    short = {col for col in range(count) if natural[col] <= SHORT_CELL}
+    lists = {col for col in range(count) if col not in short and item[col] <= SHORT_CELL}
+    text = set(range(count)) - short - lists
+    least = {col: max(header_width[col], item[col] + 1, 1) for col in short | lists}
+    least.update({col: max(header_width[col], LONG_MIN) for col in text})
+    wanted = {col: natural[col] for col in short}
+    wanted.update({col: max(least[col], min(natural[col], 2 * item[col] + 1)) for col in lists})
+    fixed = {col: _cell_width(wanted[col]) for col in short | lists}
+    room = TYPE_WIDTH - sum(fixed.values())
+    minimum = {col: _cell_width(least[col]) for col in text}
+    if room < sum(minimum.values()):  # lists give back down to their longest item first
+        fixed.update({col: _cell_width(least[col]) for col in lists})
+        room = TYPE_WIDTH - sum(fixed.values())
+    if text and room >= sum(minimum.values()):
+        widths = _share(room, {col: min(natural[col], 60) for col in text}, minimum)
+        widths.update(fixed)
+    else:  # nothing to stretch, or too many columns for the page: scale what they need
+        need = {**fixed, **minimum}
+        widths = _share(TYPE_WIDTH, {col: need[col] for col in range(count)}, {})
+    result = [widths[col] for col in range(count)]
+    result[result.index(max(result))] += TYPE_WIDTH - sum(result)  # rounding, so it spans exactly
+    return result, text
+
+
+def wrap_list(value: str, width_twips: int) -> str:
+    """Break a list cell between its items (after the 、) so that no name or unit breaks."""
+    items = value.split(LIST_SEPARATOR)
+    room = (width_twips - CELL_PADDING) / TABLE_CHAR
+    if len(items) < 2 or _cell_text_width(value) <= room:
+        return value
+    lines, line = [], ""
+    for index, piece in enumerate(items):
+        piece += LIST_SEPARATOR if index < len(items) - 1 else ""
+        if line and _cell_text_width(line + piece) > room:
+            lines.append(line)
+            line = ""
+        line += piece
+    return "\n".join([*lines, line])
+
+
+def _cell_text_width(text: str) -> float:
+    """Width in characters as Word and LibreOffice set it: digits and Latin letters take about
+    half a character, and each change between them and Chinese adds a quarter character of
+    space (autoSpaceDE/DN), so 12月31日 needs five characters, not four."""
+    ascii_ = [ord(char) < 128 for char in text]
+    changes = sum(1 for a, b in zip(ascii_, ascii_[1:], strict=False) if a != b)
+    return _display_width(text) + 0.3 * changes
+
+
+def _cell_width(chars: float) -> int:
+    return math.ceil(chars * TABLE_CHAR) + CELL_PADDING
+
+
+def _share(total: int, weights: dict[int, float], minimum: dict[int, int]) -> dict[int, int]:
+    """Split ``total`` by ``weights``; a column below its minimum gets it and leaves the rest."""
+    widths: dict[int, int] = {}
+    left, open_weights = total, dict(weights)
+    while open_weights:
+        scale = left / (sum(open_weights.values()) or 1)
+        short = {c: minimum[c] for c, w in open_weights.items() if w * scale < minimum.get(c, 0)}
+        if not short:
+            widths.update({c: int(w * scale) for c, w in open_weights.items()})
+            break
+        widths.update(short)
+        left -= sum(short.values())
+        for col in short:
+            del open_weights[col]
     return widths
 
 
@@ -588,6 +672,8 @@ def _setup_table_styles(word: WordDocument) -> None:
     text = _paragraph_style(word, TABLE_TEXT, base="Normal", size=SMALL_PT)
     text.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     text.paragraph_format.line_spacing = Pt(22)  # exact, from Normal; rows need no grid
+    long_text = _paragraph_style(word, TABLE_TEXT_LONG, base=TABLE_TEXT)
+    long_text.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
     header = _paragraph_style(word, TABLE_HEADER, base=TABLE_TEXT)
     header.font.bold = True
 
