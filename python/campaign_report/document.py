@@ -8,6 +8,7 @@ matter (title, addressee, date line, 版记) come from the settings. The .docx a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -62,3 +63,19 @@ class TextLine:
     bottom: float
     left: float
     text: str
+
+
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_BRACKETED = re.compile(rf"\(([^()]*[{_CJK}][^()]*)\)|(?<=[{_CJK}])\(([^()]*)\)")
+_HALF_WIDTH_MARKS = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+_MARK_AFTER_CJK = re.compile(rf"(?<=[{_CJK}])([,;:?!])(?![0-9A-Za-z/])")
+
+
+def full_width_punctuation(text: str) -> str:
+    """Chinese text takes full-width brackets and marks: 个私(民营)协会 -> 个私（民营）协会.
+
+    Only where it is safe: brackets holding or following Chinese, and ,;:?! right after a
+    Chinese character and not before Latin text or digits (so 3,000 and http://x stay).
+    """
+    text = _BRACKETED.sub(lambda m: f"（{m.group(1) or m.group(2)}）", text)
+    return _MARK_AFTER_CJK.sub(lambda m: _HALF_WIDTH_MARKS[m.group(1)], text)

@@ -37,10 +37,18 @@ from docx.shared import Pt, Twips
 from docx.styles.style import BaseStyle, ParagraphStyle
 from docx.table import Table as WordTable
 from docx.text.paragraph import Paragraph as WordParagraph
+from lxml import etree
 
 from campaign_report import page_fit
 from campaign_report.atomic import atomic_path
-from campaign_report.document import Document, Heading, Paragraph, Table, TextLine
+from campaign_report.document import (
+    Document,
+    Heading,
+    Paragraph,
+    Table,
+    TextLine,
+    full_width_punctuation,
+)
 from campaign_report.page_fit import Layout
 
 # --- Page and grid (twips: 1/20 pt, 1 mm = 1440 / 25.4 ≈ 56.69 twips) -------------------------
@@ -102,7 +110,21 @@ HEITI = "黑体"
 KAITI = "楷体_GB2312"
 XIAOBIAOSONG = "方正小标宋简体"
 SONGTI = "宋体"
+FANGSONG_WIN = "仿宋"
+KAITI_WIN = "楷体"
 LATIN = "Times New Roman"
+
+# Every East Asian font the styles name, as the font table describes it to Word: (font a plain
+# Windows PC has instead, PANOSE). Word substitutes a missing font by w:altName first, then by
+# PANOSE and family; 仿宋, 楷体, 黑体 and 宋体 come with Chinese Windows (and with the Chinese
+# supplemental fonts of any Windows), the GB2312 faces and 方正小标宋 do not.
+FONT_FALLBACKS = {
+    FANGSONG: (FANGSONG_WIN, "02010609060101010101"),
+    KAITI: (KAITI_WIN, "02010609060101010101"),
+    XIAOBIAOSONG: (SONGTI, "02010600030101010101"),
+    HEITI: (None, "02010609060101010101"),
+    SONGTI: (None, "02010600030101010101"),
+}
 
 # --- Style names (Word shows these; the ids drop the spaces) --------------------------------
 
@@ -214,7 +236,7 @@ def _add_paragraph(word: WordDocument, text: str, style: str) -> WordParagraph:
 
 
 def _clean(text: str) -> str:
-    return _XML_INVALID.sub("", text)
+    return full_width_punctuation(_XML_INVALID.sub("", text))
 
 
 def _add_blocks(
@@ -594,10 +616,46 @@ def _setup_properties(word: WordDocument, document: Document) -> None:
     theme_lang = word.settings.element.find(qn("w:themeFontLang"))
     if theme_lang is not None:
         theme_lang.set(qn("w:eastAsia"), "zh-CN")
+    _setup_font_table(word)
+    _setup_theme_fonts(word)
     # The template carries a preview image of another document; Explorer would show it.
     rels = word.part.package.rels
     for r_id in [r_id for r_id, rel in rels.items() if rel.reltype == RT.THUMBNAIL]:
         del rels[r_id]
+
+
+def _setup_font_table(word: WordDocument) -> None:
+    """Describe each Chinese font in fontTable.xml with its Windows fallback (w:altName),
+    GB2312 character set and PANOSE, so that Word on a PC without 仿宋_GB2312, 楷体_GB2312 or
+    方正小标宋简体 uses 仿宋, 楷体 or 宋体 rather than whatever it likes."""
+    part = word.part.part_related_by(RT.FONT_TABLE)
+    fonts = etree.fromstring(part.blob)
+    for name, (alternative, panose) in FONT_FALLBACKS.items():
+        for old in fonts.findall(qn("w:font")):
+            if old.get(qn("w:name")) == name:
+                fonts.remove(old)
+        font = etree.SubElement(fonts, qn("w:font"))
+        font.set(qn("w:name"), name)
+        children = [("w:altName", alternative)] if alternative else []
+        children += [("w:panose1", panose), ("w:charset", "86"), ("w:family", "modern")]
+        children += [("w:pitch", "variable")]
+        for tag, value in children:
+            etree.SubElement(font, qn(tag)).set(qn("w:val"), value)
+    part._blob = etree.tostring(fonts, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _setup_theme_fonts(word: WordDocument) -> None:
+    """The theme's Simplified Chinese fonts: text outside our styles (a style the office adds
+    later) falls back to 仿宋 and 黑体, which every Chinese Windows has, not to 宋体."""
+    part = word.part.part_related_by(RT.THEME)
+    theme = etree.fromstring(part.blob)
+    drawing = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+    for scheme, face in (("minorFont", FANGSONG_WIN), ("majorFont", HEITI)):
+        for font in theme.iter(f"{drawing}{scheme}"):
+            for script in font.findall(f"{drawing}font"):
+                if script.get("script") == "Hans":
+                    script.set("typeface", face)
+    part._blob = etree.tostring(theme, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 # --- Styles -----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from . import wording
 from .aggregate import Summary
-from .document import Block, Document, Heading, Paragraph, Table
+from .document import Block, Document, Heading, Paragraph, Table, full_width_punctuation
 from .errors import TemplateError
 from .model import CampaignBook
 from .resources import templates_dir
@@ -201,4 +201,4 @@ def to_markdown(document: Document) -> str:
         lines += [f"抄送：{'，'.join(document.copy_to)}。", ""]
     issued = f"{document.issue_date}印发" if document.issue_date else ""
     lines += [f"{document.issuer}　　{issued}".strip("　"), ""]
-    return "\n".join(lines)
+    return full_width_punctuation("\n".join(lines))
