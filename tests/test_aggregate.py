@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -91,11 +92,25 @@ def test_summary_copy_has_the_table_and_a_native_chart(example: Path, tmp_path: 
     for col in range(1, len(header)):
         assert body[-1][col] == sum(r[col] for r in body[:-1]), header[col]
     with zipfile.ZipFile(out) as archive:
-        charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
-        assert len(charts) == 1
-        xml = archive.read(charts[0]).decode()
-        assert "<barChart>" in xml and '<barDir val="bar"/>' in xml
-        assert xml.count("<ser>") == 2 and "'汇总'!$A$" in xml  # visits and ideas by unit
+        charts = sorted(n for n in archive.namelist() if n.startswith("xl/charts/chart"))
+        # Visits (dozens a unit) and ideas (one or two) each get a chart of their own, so that
+        # both can be read; units run top to bottom in the table's order (reversed bar axis).
+        assert len(charts) == 2
+        titles = []
+        for name in charts:
+            xml = archive.read(name).decode()
+            assert "<barChart>" in xml and '<barDir val="bar"/>' in xml
+            assert xml.count("<ser>") == 1 and "'汇总'!$A$" in xml
+            assert '<orientation val="maxMin"/>' in xml
+            titles += re.findall(r"<a:t>([^<]*)</a:t>", xml)
+        assert titles == ["各单位走访（次）", "各单位金点子（条）"]
+    # Every header shows whole on one line: the column is at least its width.
+    for col, title in enumerate(header, start=1):
+        width = sheet.column_dimensions[openpyxl.utils.get_column_letter(col)].width
+        assert width >= 2 * len(title), title
+    figures = {r[0].value: r[1].value for r in sheet.iter_rows() if r[0].value and r[1].value}
+    # The enterprise-visit count says so beside the all-visits total.
+    assert "走访企业（次）" in figures and "走访记录（次）" not in figures
     definition = open_book(example).definition
     assert {s.name for s in definition.sheets} <= set(book.sheetnames)
 

@@ -39,8 +39,10 @@ SEED_FACTS = [
     "通过为期一个月的解放思想大讨论活动",
     "二〇〇八年四月七日",
     "主题词：队伍建设 解放思想大讨论 总结",
-    "抄送：市工商局，县大讨论活动办公室，县消保委，县个私(民营)协会。",
-    "2008年4月7日印发",
+    # The seed's half-width (民营) and its 2008年4月7日印发 beside 二〇〇八年四月七日 are the faults
+    # issue 12 fixes: Chinese text takes full-width brackets, and 印发日期 follows 落款日期写法.
+    "抄送：市工商局，县大讨论活动办公室，县消保委，县个私（民营）协会。",
+    "二〇〇八年四月七日印发",
 ]
 
 

@@ -35,7 +35,7 @@ class Summary:
         return [
             ("参加走访企业的干部职工（人）", f["visits"]["visitors"]),
             ("走访企业（家，去重）", f["visits"]["enterprises"]),
-            ("走访记录（次）", f["visits"]["rows"]),
+            ("走访企业（次）", f["visits"]["rows"]),  # enterprise visits only, not all 走访
             ("讨论小组（个）", f["discussion_groups"]),
             ("发放征求意见表（份）", f["feedback"]["questionnaires_out"]),
             ("回收征求意见表（份）", f["feedback"]["questionnaires_back"]),

@@ -24,6 +24,7 @@ UNIT_LIST_NAME = "单位名单"  # a defined name over the roster, so a new unit
 VALIDATION_ROWS = 2000  # validations reach this far below the header even on an empty table
 HEADER_FILL = "#1F4E78"
 SETTINGS_HEADERS = ("项目", "内容", "说明")
+SETTINGS_WIDTHS = (16, 70, 40)
 
 Records = Mapping[str, Sequence[Sequence[Any]]]  # sheet key -> rows of cell values in column order
 
@@ -177,6 +178,21 @@ def _lines_needed(cells: list[str]) -> int:
     return max(1, math.ceil(max(widths)))
 
 
+def _settings_lines(value: Any, help_text: str) -> int:
+    """Lines a 设置 row needs: its value (column 内容) or its 说明, whichever wraps more."""
+    needed = 1
+    for text, width in ((value, SETTINGS_WIDTHS[1]), (help_text, SETTINGS_WIDTHS[2])):
+        if isinstance(text, str) and text:
+            # Each typed line break starts a line; a Chinese character takes two width units.
+            wrapped = (math.ceil(_width_units(part) / (width - 1)) for part in text.split("\n"))
+            needed = max(needed, sum(max(1, lines) for lines in wrapped))
+    return needed
+
+
+def _width_units(text: str) -> int:
+    return sum(2 if ord(char) > 255 else 1 for char in text)
+
+
 def _instruction_row(column: Column) -> list[str]:
     how = column.type_label
     if column.choices:
@@ -191,9 +207,8 @@ def _write_settings(
     book: xlsxwriter.Workbook, styles: _Styles, sheet: Sheet, values: Mapping[str, Any]
 ) -> None:
     ws = book.add_worksheet(sheet.name)
-    ws.set_column(0, 0, 16)
-    ws.set_column(1, 1, 70)
-    ws.set_column(2, 2, 40)
+    for col, width in enumerate(SETTINGS_WIDTHS):
+        ws.set_column(col, col, width)
     ws.write_row(0, 0, SETTINGS_HEADERS, styles.header)
     for row, item in enumerate(sheet.columns, start=1):
         ws.write(row, 0, item.header, styles.required_header if item.required else styles.text)
@@ -202,6 +217,8 @@ def _write_settings(
             ws, row, 1, value, styles.wrap if item.type == "longtext" else styles.for_column(item)
         )
         ws.write(row, 2, item.help, styles.wrap)
+        # LibreOffice does not grow a row for wrapped text; without this the 说明 overlap.
+        ws.set_row(row, 15 * _settings_lines(value, item.help))
         _add_validation(ws, item, row, row, 1, book_unit_list=False)
     ws.freeze_panes(1, 0)
 

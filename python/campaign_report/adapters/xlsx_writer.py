@@ -21,7 +21,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import outputs
-from ..aggregate import PER_UNIT_COLUMNS, Summary
+from ..aggregate import Summary
 from ..atomic import atomic_path
 from ..errors import BookReadError
 from ..validate import ValidationResult
@@ -168,37 +168,64 @@ def write_summary_sheet(book: Workbook, summary: Summary) -> Worksheet:
     sheet["A1"] = outputs.summary_title(summary)
     sheet["A1"].font = TITLE_FONT
     row = 3
+    widths: dict[int, float] = {1: 28}
     for number, block in enumerate(outputs.summary_blocks(summary)):
         sheet.cell(row, 1, block.title).font = Font(bold=True, size=12, color="1F4E78")
         _write_table(sheet, row + 1, 1, block.headers, block.rows, f"T_summary_{number}")
         if number == 0:
-            _add_unit_chart(sheet, row + 1, len(block.rows) - 1, block.headers)
+            _add_unit_charts(sheet, row + 1, block.rows[:-1], block.headers)
+        for col, header in enumerate(block.headers, start=1):
+            # A header on one line, whole: LibreOffice does not grow a row for wrapped text.
+            widths[col] = max(widths.get(col, 14), _text_width(header))
+        labels = [r[0] for r in block.rows if isinstance(r[0], str)]
+        widths[1] = max([widths[1], *map(_text_width, labels)])
         row += len(block.rows) + 4
-    sheet.column_dimensions["A"].width = 28
-    for col in range(2, 2 + len(PER_UNIT_COLUMNS)):
-        sheet.column_dimensions[get_column_letter(col)].width = 14
+    for col, width in widths.items():
+        sheet.column_dimensions[get_column_letter(col)].width = width
     return sheet
 
 
-def _add_unit_chart(sheet: Worksheet, header_row: int, units: int, headers: Sequence[str]) -> None:
-    """A native clustered bar chart of visits and ideas per unit (the 合计 row left out)."""
-    chart = BarChart()
-    chart.type = "bar"
-    chart.title = "各单位走访与金点子"
-    chart.height, chart.width = max(8, units * 0.75), 16
-    chart.x_axis.tickLblSkip = 1  # name every unit, not every other one
+def _text_width(text: str) -> float:
+    """Column width (in Excel's character units) that shows ``text`` on one line: a Chinese
+    character takes two units, plus room for the table's filter button."""
+    return sum(2 if ord(char) > 255 else 1.1 for char in str(text)) + 4
+
+
+# Visits run to dozens a unit and ideas to one or two: one chart each, so both can be read.
+UNIT_CHARTS = (("走访（次）", "各单位走访（次）"), ("金点子（条）", "各单位金点子（条）"))
+
+
+def _add_unit_charts(
+    sheet: Worksheet, header_row: int, rows: Sequence[Sequence[Any]], headers: Sequence[str]
+) -> None:
+    """Native bar charts of visits and of ideas per unit (``rows``: the table without 合计),
+    side by side, listing the units top to bottom in the table's order."""
+    units = len(rows)
     categories = Reference(sheet, min_col=1, min_row=header_row + 1, max_row=header_row + units)
-    for title in ("走访（次）", "金点子（条）"):
+    left = len(headers) + 2
+    for title, chart_title in UNIT_CHARTS:
+        if title not in headers:
+            continue
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = chart_title
+        chart.legend = None  # one series, named by the title
+        chart.height, chart.width = max(8, units * 0.75), 12
+        chart.x_axis.tickLblSkip = 1  # name every unit, not every other one
+        chart.x_axis.scaling.orientation = "maxMin"  # first row at the top, as in the table
+        chart.y_axis.crosses = "max"  # with the categories reversed, keep the values below
         col = headers.index(title) + 1
+        if max((r[col - 1] or 0 for r in rows), default=0) <= 10:
+            chart.y_axis.majorUnit = 1  # whole counts: no 0.5 ticks
         chart.add_data(
             Reference(sheet, min_col=col, min_row=header_row, max_row=header_row + units),
             titles_from_data=True,
         )
-    chart.set_categories(categories)
-    chart.y_axis.title = "数量"
-    chart.y_axis.delete = False
-    chart.x_axis.delete = False
-    sheet.add_chart(chart, f"{get_column_letter(len(headers) + 2)}{header_row}")
+        chart.set_categories(categories)
+        chart.y_axis.delete = False
+        chart.x_axis.delete = False
+        sheet.add_chart(chart, f"{get_column_letter(left)}{header_row}")
+        left += 8
 
 
 # -- shared --
