@@ -20,6 +20,7 @@ import math
 import re
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -180,15 +181,19 @@ Measure = Callable[[Path], "list[TextLine] | None"]
 MAX_PASSES = 6  # renders per document; two or three settle it
 
 
-def write_docx(document: Document, path: Path, measure: Measure | None = None) -> Path:
+def write_docx(
+    document: Document, path: Path, measure: Measure | None = None, layout: Layout | None = None
+) -> Path:
     """Write ``document`` to ``path`` as a GB/T 9704-2012 .docx and return ``path``.
 
     ``measure`` renders a .docx and returns its text lines (None if it cannot); with it the
-    closing block is fitted to the measured pages. The file is written to a temporary name in
-    the same folder and moved into place, so a reader (or a crash) never sees half a file.
+    closing block is fitted to the measured pages (or ``layout``, from :func:`fit_layout`, is
+    used as it is). The file is written to a temporary name in the same folder and moved into
+    place, so a reader (or a crash) never sees half a file.
     """
     path = Path(path)
-    layout = fit_layout(document, measure) if measure else page_fit.UNMEASURED
+    if layout is None:
+        layout = fit_layout(document, measure) if measure else page_fit.UNMEASURED
     _save_atomically(_build(document, layout), path)
     return path
 
@@ -206,6 +211,10 @@ def fit_layout(document: Document, measure: Measure) -> Layout:
             following = page_fit.next_layout(document, layout, lines, GEOMETRY)
             if following == layout:
                 break
+            if following == replace(layout, spacer=following.spacer):
+                # Only the space above the 版记 changed: it moves the 版记 down its page by
+                # exactly that much, so there is nothing left to measure.
+                return following
             layout = following
     return layout
 

@@ -113,7 +113,9 @@ def _unstrand(
         return None
     page = body[closing - 1].page
     on_page = [line.text for line in body[:closing] if line.page == page]
-    tail = tail_of(document.blocks[-1].text, on_page[-2:])
+    text = document.blocks[-1].text
+    # Two lines where the paragraph has them on that page, else its one line there.
+    tail = tail_of(text, on_page[-2:]) or tail_of(text, on_page[-1:])
     return replace(layout, tail=tail) if tail else None
 
 

@@ -1,0 +1,222 @@
+"""The report as LibreOffice lays it out: GB/T 9704 on the last page, tables that read.
+
+The .docx is rendered to PDF and read back with pdfplumber: page count, the 版记's rules (drawn
+lines, found as horizontal strokes spanning the type area), text positions and page numbers.
+The rules are measured directly; text lines stand in for the date line and table cells.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import docx
+import pytest
+from conftest import soffice_convert
+
+from campaign_report import docx_writer, page_fit
+from campaign_report.adapters import pdf_layout
+from campaign_report.document import Document, Paragraph
+from campaign_report.docx_writer import fit_layout, write_docx
+from campaign_report.steps import report_file
+
+pdfplumber = pytest.importorskip("pdfplumber")
+
+MM = 72 / 25.4  # points a millimetre
+TYPE_TOP = docx_writer.MARGIN_TOP / 20  # 104.9 pt from the page top
+TYPE_BOTTOM = (docx_writer.MARGIN_TOP + docx_writer.TYPE_HEIGHT) / 20  # 742.7 pt
+TYPE_WIDTH = docx_writer.TYPE_WIDTH / 20  # 442.2 pt
+PAGE_NUMBER = re.compile(r"^—\s*\d+\s*—$")
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def text_lines(page) -> list[dict]:
+    return page.extract_text_lines(return_chars=False)
+
+
+def rules(page) -> list[float]:
+    """Vertical positions (bottom edges) of horizontal strokes as wide as the type area."""
+    found = [
+        line["bottom"]
+        for line in page.lines
+        if abs(line["top"] - line["bottom"]) < 2 and line["x1"] - line["x0"] > 0.95 * TYPE_WIDTH
+    ]
+    found += [
+        rect["bottom"]
+        for rect in page.rects
+        if rect["height"] < 2 and rect["width"] > 0.95 * TYPE_WIDTH
+    ]
+    return found
+
+
+def numbered(page) -> bool:
+    return any(
+        PAGE_NUMBER.match(line["text"].strip()) and line["top"] > TYPE_BOTTOM
+        for line in text_lines(page)
+    )
+
+
+def assert_closing_follows_the_standard(pdf_path: Path, document: Document) -> None:
+    """Even page count; last rule on the type area's bottom edge; the date with body text;
+    page numbers on every page with body text and on no page after it."""
+    with pdfplumber.open(pdf_path) as pdf:
+        pages = pdf.pages
+        assert len(pages) % 2 == 0, f"{len(pages)} pages"
+        last_rules = rules(pages[-1])
+        assert last_rules, "no 版记 rule on the last page"
+        assert abs(max(last_rules) - TYPE_BOTTOM) <= 5 * MM, (max(last_rules), TYPE_BOTTOM)
+
+        date, signature = squeeze(document.date_line), squeeze(document.signature)
+        found = [
+            (index, line)
+            for index, page in enumerate(pages)
+            for line in text_lines(page)
+            if squeeze(line["text"]) == date
+        ]
+        assert found, "date line not found"
+        date_page, date_box = found[-1]
+        body_above = [
+            line
+            for line in text_lines(pages[date_page])
+            if TYPE_TOP - 5 <= line["top"] < date_box["top"] - 1
+            and squeeze(line["text"]) != signature
+        ]
+        assert body_above, f"the date stands without body text on page {date_page + 1}"
+        for index, page in enumerate(pages):
+            # Pages up to the date's hold body text and are numbered; a blank page and a page
+            # holding only the 版记 are not (§7.5).
+            assert numbered(page) == (index <= date_page), f"page {index + 1}"
+
+
+# --- The example's report ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def example_report(example_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not pdf_layout.available():
+        pytest.skip("LibreOffice and pdftotext are needed to fit the closing block")
+    out = tmp_path_factory.mktemp("layout") / "工作总结.docx"
+    report_file(example_master, out, markdown=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def example_pdf(example_report: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return soffice_convert(example_report, tmp_path_factory.mktemp("layout-pdf"))
+
+
+def example_document(report: Path) -> Document:
+    """The date line and signature as the .docx holds them (what the test looks for)."""
+    word = docx.Document(str(report))
+    closing = [p.text for p in word.paragraphs if p.style.name == docx_writer.CLOSING and p.text]
+    signature, date_line = closing if len(closing) == 2 else ("", closing[-1])
+    return Document(
+        title="", blocks=(), date_line=date_line, issuer="", issue_date="", signature=signature
+    )
+
+
+def test_example_report_closing_follows_the_standard(example_report: Path, example_pdf: Path):
+    assert_closing_follows_the_standard(example_pdf, example_document(example_report))
+
+
+def test_example_report_has_the_signature_above_the_date(example_report: Path) -> None:
+    document = example_document(example_report)
+    # 发文机关署名 is blank in the example's 设置, so it is the 单位全称.
+    assert document.signature == "松阳县工商行政管理局"
+    assert document.date_line == "二〇〇八年四月七日"
+
+
+def test_no_table_cell_holding_a_name_or_a_date_wraps(example_report: Path, example_pdf: Path):
+    word = docx.Document(str(example_report))
+    with pdfplumber.open(example_pdf) as pdf:
+        rendered = [squeeze(line["text"]) for page in pdf.pages for line in text_lines(page)]
+    checked = 0
+    for table in word.tables:
+        rows = [[cell.text.replace("\n", "") for cell in row.cells] for row in table.rows]
+        _, running_text = docx_writer.column_widths(rows)
+        for row in rows:
+            for col, value in enumerate(row):
+                if col in running_text:
+                    continue
+                for item in value.split(docx_writer.LIST_SEPARATOR):
+                    # A whole name, unit or date sits on one rendered line.
+                    assert any(squeeze(item) in line for line in rendered), item
+                    checked += 1
+    assert checked > 50  # names, units, dates, 序号 and headers of both tables
+
+
+def test_example_report_punctuation_and_dates(example_report: Path) -> None:
+    word = docx.Document(str(example_report))
+    texts = [p.text for p in word.paragraphs]
+    texts += [cell.text for table in word.tables for row in table.rows for cell in row.cells]
+    cjk = "\u4e00-\u9fff"
+    for text in texts:
+        assert not re.search(rf"[{cjk}][(),;:?!]|[(][{cjk}]", text), text
+    document = "\n".join(texts)
+    # 落款日期写法 is 汉字 in the example: no date of the closing block in Arabic digits.
+    assert not re.search(r"\d{4}年\d{1,2}月\d{1,2}日", document)
+    assert "二〇〇八年四月七日印发" in document
+    markdown = example_report.with_suffix(".md").read_text(encoding="utf-8")
+    issued = [line for line in markdown.splitlines() if "印发" in line]
+    assert issued and issued[-1].endswith("二〇〇八年四月七日印发")
+
+
+# --- Synthetic bodies: every placement of the closing block -----------------------------------
+
+
+def synthetic(full_lines: int, last_lines: int = 1) -> Document:
+    """A body of ``full_lines`` one-line paragraphs, then one of ``last_lines`` lines.
+
+    26 characters after the two-character indent fill a line of 28 exactly.
+    """
+    blocks = [Paragraph("甲" * 26) for _ in range(full_lines)]
+    blocks.append(Paragraph("乙" * (26 + 28 * (last_lines - 1))))
+    return Document(
+        title="关于测试的工作总结",
+        addressee="各单位",
+        blocks=tuple(blocks),
+        date_line="2008年4月7日",
+        signature="某某县某某局",
+        issuer="某某县某某局办公室",
+        issue_date="2008年4月7日",
+        copy_to=("甲局", "乙局"),
+    )
+
+
+# (one-line paragraphs, lines of the last paragraph) -> what the fitting must have done. Page 1
+# holds the title, a blank line, the addressee and 19 body lines; page 2 holds 22.
+CASES = {
+    (2, 1): "date on page 1 (odd): 版记 alone on page 2",
+    (20, 1): "date on page 2 (even) with room: 版记 at its foot",
+    (36, 1): "date at the foot of page 2 (even): blank page 3, 版记 on page 4",
+    (38, 1): "body ends on line 20: drop the blank line above the 署名",
+    (37, 3): "body fills page 2: its last two lines move to page 3 with the date",
+    (39, 1): "body fills page 2 with a one-line paragraph: it moves with the date",
+}
+
+
+@pytest.fixture(scope="module")
+def measured() -> None:
+    if not (pdf_layout.available() and shutil.which("soffice")):
+        pytest.skip("LibreOffice and pdftotext are needed to fit the closing block")
+
+
+@pytest.mark.parametrize(("lines", "case"), CASES.items(), ids=list(CASES.values()))
+def test_closing_fits_any_body_length(measured, tmp_path: Path, lines, case) -> None:
+    document = synthetic(*lines)
+    layout = fit_layout(document, pdf_layout.measure_docx)
+    expected = {
+        (2, 1): dict(imprint=page_fit.OWN_PAGE),
+        (20, 1): dict(imprint=page_fit.FLOW),
+        (36, 1): dict(imprint=page_fit.BLANK_PAGE, blank_before_signature=True),
+        (38, 1): dict(blank_before_signature=False, tail=""),
+        (37, 3): dict(tail="乙" * 56),
+        (39, 1): dict(tail="乙" * 26),
+    }[lines]
+    assert {key: getattr(layout, key) for key in expected} == expected, case
+    path = write_docx(document, tmp_path / "总结.docx", layout=layout)
+    assert_closing_follows_the_standard(pdf_layout.render_pdf(path, tmp_path), document)
