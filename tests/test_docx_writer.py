@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -11,8 +12,8 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from campaign_report import docx_writer
-from campaign_report.document import Document, Heading, Paragraph, Table
+from campaign_report import docx_writer, page_fit
+from campaign_report.document import Document, Heading, Paragraph, Table, TextLine
 from campaign_report.docx_writer import write_docx
 
 TITLE = "松阳县工商行政管理局关于开展解放思想大讨论活动的工作总结"
@@ -500,3 +501,176 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch) -> None:
         write_docx(make_document(), path)
     assert path.read_bytes() == b"old"
     assert os.listdir(tmp_path) == [path.name]
+
+
+# --- Fonts: fallbacks for a PC without the official ones ---------------------------------------
+
+WINDOWS_CHINESE_FONTS = {"仿宋", "楷体", "黑体", "宋体"}  # on every Chinese Windows
+
+
+def test_font_table_gives_each_east_asian_font_a_windows_fallback(tmp_path: Path) -> None:
+    path = write_docx(make_document(), tmp_path / "a.docx")
+    with zipfile.ZipFile(path) as package:
+        styles = package.read("word/styles.xml").decode()
+        fonts = docx.oxml.parse_xml(package.read("word/fontTable.xml"))
+        theme = package.read("word/theme/theme1.xml").decode()
+    named = set(re.findall(r'<w:rFonts [^>]*w:eastAsia="([^"]+)"', styles))
+    assert {"仿宋_GB2312", "楷体_GB2312", "方正小标宋简体", "黑体", "宋体"} <= named
+    table = {font.get(qn("w:name")): font for font in fonts.findall(qn("w:font"))}
+    for name in named:
+        assert name in table, name
+        font = table[name]
+        assert font.find(qn("w:charset")).get(qn("w:val")) == "86"  # GB2312
+        alternative = font.find(qn("w:altName"))
+        if name in WINDOWS_CHINESE_FONTS:
+            continue
+        # 仿宋_GB2312 -> 仿宋, 楷体_GB2312 -> 楷体, 方正小标宋简体 -> 宋体
+        assert alternative is not None, name
+        assert alternative.get(qn("w:val")) in WINDOWS_CHINESE_FONTS
+        assert alternative.get(qn("w:val"))[:1] == name[:1] or name == "方正小标宋简体"
+    # Text outside our styles falls back to Windows' own Chinese fonts, not a Japanese face.
+    hans = re.findall(r'<a:font script="Hans" typeface="([^"]+)"/>', theme)
+    assert hans and set(hans) <= WINDOWS_CHINESE_FONTS
+
+
+# --- Punctuation --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("县个私(民营)协会", "县个私（民营）协会"),
+        ("(一)总体情况", "（一）总体情况"),
+        ("甲,乙;丙:丁?", "甲，乙；丙：丁？"),
+        ("投入3,000元", "投入3,000元"),  # digits keep their comma
+        ("网址 http://a.cn", "网址 http://a.cn"),
+        ("Word (2016)", "Word (2016)"),  # no Chinese: left alone
+    ],
+)
+def test_chinese_text_gets_full_width_punctuation(tmp_path: Path, typed: str, written: str):
+    blocks = (Paragraph(typed), Table(("项目",), ((typed,),)))
+    word = save_and_open(tmp_path, make_document(blocks=blocks, copy_to=(typed,)))
+    assert written in texts(word)
+    assert word.tables[0].cell(1, 0).text == written
+    assert f"抄送：{written}。" in texts(word)
+
+
+# --- Table widths -------------------------------------------------------------------------------
+
+PROJECTS = (
+    ("序号", "项目名称", "责任科室", "责任人", "完成时限"),
+    ("1", "实施茶叶商标品牌培育工程，帮助茶企申报著名商标和地理标志证明商标", "商标广告科",
+     "应宇", "12月31日"),
+    ("10", "推动12315进村入户，完善消费维权网络", "个体私营经济科", "欧阳建国", "6月30日"),
+)  # fmt: skip
+FEEDBACK = (
+    ("意见建议", "整改措施", "责任单位", "责任人"),
+    ("少数干部学习不够，业务不精", "组织窗口人员开展登记业务培训，实行一次性告知制度",
+     "企业注册科、法制科、人教科", "叶建伟、郑建华、叶永忠"),
+)  # fmt: skip
+TWIPS_PER_MM = 1440 / 25.4
+
+
+def test_column_widths_fit_names_and_dates_and_span_the_type_area() -> None:
+    widths, running = docx_writer.column_widths(PROJECTS)
+    assert sum(widths) == 8844  # 156 mm
+    assert running == {1}  # only 项目名称 is running text
+    # 序号 is narrow, and every short cell fits its column on one line: its characters at
+    # 14 pt (Chinese) or 7 pt (digits), the space LibreOffice and Word set between digits and
+    # Chinese, and the cell margins.
+    assert widths[0] < 16 * TWIPS_PER_MM
+    for col in (0, 2, 3, 4):
+        for row in PROJECTS:
+            assert docx_writer._cell_width(docx_writer._cell_text_width(row[col])) <= widths[col]
+    assert widths[1] == max(widths)  # the running text takes what is left
+
+
+def test_lists_of_names_break_between_names_only() -> None:
+    widths, running = docx_writer.column_widths(FEEDBACK)
+    assert sum(widths) == 8844 and running == {0, 1}
+    for col in (2, 3):
+        wrapped = docx_writer.wrap_list(FEEDBACK[1][col], widths[col])
+        lines = wrapped.split("\n")
+        assert "".join(lines) == FEEDBACK[1][col]
+        # Each line is whole items: 叶建伟、 / 郑建华、 … never 叶建 / 伟.
+        items = FEEDBACK[1][col].split("、")
+        assert all(set(line.rstrip("、").split("、")) <= set(items) for line in lines)
+
+
+def test_running_text_columns_are_left_aligned_and_short_ones_centred(tmp_path: Path) -> None:
+    word = save_and_open(tmp_path, make_document(blocks=(Table(PROJECTS[0], PROJECTS[1:]),)))
+    row = word.tables[0].rows[1]
+    assert row.cells[1].paragraphs[0].style.name == docx_writer.TABLE_TEXT_LONG
+    left = docx.enum.text.WD_ALIGN_PARAGRAPH.LEFT
+    assert word.styles[docx_writer.TABLE_TEXT_LONG].paragraph_format.alignment == left
+    assert {row.cells[c].paragraphs[0].style.name for c in (0, 2, 3, 4)} == {docx_writer.TABLE_TEXT}
+
+
+# --- Closing block: the decisions from measured pages ------------------------------------------
+
+GEOMETRY = docx_writer.GEOMETRY  # type area from 104.9 to 742.7 pt
+
+
+def line(page: int, index: int, text: str) -> TextLine:
+    """A text line on the 22-line grid of 28.95 pt."""
+    top = GEOMETRY.type_top + index * 28.95 + 5
+    return TextLine(page, top, top + 20, 80, text)
+
+
+def body_lines(pages: int, last_page_lines: int) -> list[TextLine]:
+    lines = [line(p, i, "正文") for p in range(1, pages) for i in range(22)]
+    return lines + [line(pages, i, "正文") for i in range(last_page_lines)]
+
+
+def closing_lines(page: int, first: int) -> list[TextLine]:
+    return [line(page, first, SIGNATURE), line(page, first + 1, DATE_LINE)]
+
+
+def test_a_stranded_date_first_loses_the_blank_line_then_takes_two_lines_along() -> None:
+    document = make_document(blocks=(Paragraph("甲" * 60),))
+    stranded = body_lines(2, 22) + closing_lines(3, 1)
+    layout = page_fit.next_layout(document, page_fit.Layout(), stranded, GEOMETRY)
+    assert layout == page_fit.Layout(blank_before_signature=False)
+    # Still stranded without the blank line: the paragraph's last two lines move.
+    stranded[42:44] = [line(2, 20, "甲" * 28), line(2, 21, "甲" * 4)]  # page 2, lines 21-22
+    layout = page_fit.next_layout(document, layout, stranded, GEOMETRY)
+    assert layout.tail == "甲" * 32
+
+
+def test_date_on_an_odd_page_sends_the_imprint_to_the_next_page() -> None:
+    lines = body_lines(1, 10) + closing_lines(1, 11) + [line(1, 13, "某某办公室 印发")]
+    layout = page_fit.next_layout(make_document(), page_fit.Layout(), lines, GEOMETRY)
+    assert layout.imprint == page_fit.OWN_PAGE
+
+
+def test_even_page_without_room_adds_a_blank_page() -> None:
+    lines = body_lines(2, 18) + closing_lines(2, 19) + [line(3, 2, "某某办公室 印发")]
+    layout = page_fit.next_layout(make_document(), page_fit.Layout(), lines, GEOMETRY)
+    assert layout.imprint == page_fit.BLANK_PAGE
+
+
+def test_even_page_with_room_gets_the_space_that_puts_the_last_rule_on_the_edge() -> None:
+    imprint = line(2, 15, "某某办公室 印发")
+    lines = body_lines(2, 10) + closing_lines(2, 12) + [imprint]
+    layout = page_fit.next_layout(make_document(), page_fit.Layout(), lines, GEOMETRY)
+    assert layout.imprint == page_fit.FLOW
+    rule = imprint.bottom + GEOMETRY.rule_below_text
+    assert layout.spacer == round((GEOMETRY.type_bottom - GEOMETRY.safety - rule) * 20)
+    assert 0 < layout.spacer < 22 * 579
+
+
+def test_unmeasured_imprint_gets_an_unnumbered_page_of_its_own(word) -> None:
+    # Without LibreOffice the 版记 cannot know its page; it goes on a new section's page,
+    # whose footers are empty, below a space sized from its own lines.
+    sections = word.sections
+    assert len(sections) == 2
+    date_paragraph = paragraph(word, DATE_LINE)._p
+    assert date_paragraph.pPr.find(qn("w:sectPr")) is not None  # the break, after the date
+    last = sections[-1]
+    assert all(not f.is_linked_to_previous for f in (last.footer, last.even_page_footer))
+    assert last.footer.paragraphs[0].text == last.even_page_footer.paragraphs[0].text == ""
+    assert sections[0].footer.paragraphs[0].text == "— 1 —"
+    space = next(p for p in word.paragraphs if p.style.name == docx_writer.IMPRINT_SPACE)
+    imprint_lines = 3  # 主题词, 抄送 and 印发 on one line each
+    expected = 12756 - imprint_lines * 579 - 4 * docx_writer.RULE_HEIGHT - 2 * 40
+    assert space.paragraph_format.line_spacing.twips == expected

@@ -107,3 +107,23 @@ def test_template_opens_in_libreoffice(template: Path, tmp_path: Path) -> None:
 def test_new_refuses_a_wrong_extension(tmp_path: Path, capsys) -> None:
     assert main(["new", str(tmp_path / "x.docx")]) == 2
     assert "应以 .xlsx 或 .xlsm 结尾" in capsys.readouterr().err
+
+
+def test_settings_rows_are_as_tall_as_their_text(example_master: Path, definition) -> None:
+    # LibreOffice keeps a row at its stored height; a 说明 or a 内容 taller than its row spills
+    # over the next one. Each row holds its wrapped lines: a Chinese character takes two width
+    # units of the column, a typed line break starts a new line, 15 points a line.
+    sheet = openpyxl.load_workbook(example_master)[definition.sheet("settings").name]
+    widths = {col: sheet.column_dimensions[col].width for col in "BC"}
+    tall = 0
+    for row in range(2, sheet.max_row + 1):
+        lines = 1
+        for col in "BC":
+            value = sheet[f"{col}{row}"].value
+            if isinstance(value, str):
+                units = [sum(2 if ord(c) > 255 else 1 for c in part) for part in value.split("\n")]
+                lines = max(lines, sum(max(1, -(-u // int(widths[col]))) for u in units))
+        height = sheet.row_dimensions[row].height or 15
+        assert height >= 15 * lines, (sheet[f"A{row}"].value, height, lines)
+        tall += lines > 1
+    assert tall >= 5  # the example's long paragraphs and 说明 do wrap
