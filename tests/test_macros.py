@@ -192,7 +192,7 @@ def test_a_report_open_in_word_is_a_message(
 ) -> None:
     book = open_remote(control_book)
 
-    def locked(document, path):
+    def locked(document, path, **options):
         raise PermissionError(13, "Permission denied", str(path))
 
     monkeypatch.setattr("campaign_report.steps.write_docx", locked)
