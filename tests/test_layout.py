@@ -15,11 +15,13 @@ import docx
 import pytest
 from conftest import soffice_convert
 
-from campaign_report import docx_writer, page_fit
+from campaign_report import docx_writer, page_estimate, page_fit
 from campaign_report.adapters import pdf_layout
+from campaign_report.aggregate import aggregate
 from campaign_report.document import Document, Paragraph
 from campaign_report.docx_writer import fit_layout, write_docx
-from campaign_report.steps import report_file
+from campaign_report.report import render_document
+from campaign_report.steps import open_book, report_file
 
 pdfplumber = pytest.importorskip("pdfplumber")
 
@@ -220,3 +222,51 @@ def test_closing_fits_any_body_length(measured, tmp_path: Path, lines, case) -> 
     assert {key: getattr(layout, key) for key in expected} == expected, case
     path = write_docx(document, tmp_path / "总结.docx", layout=layout)
     assert_closing_follows_the_standard(pdf_layout.render_pdf(path, tmp_path), document)
+
+
+# --- Without LibreOffice: the date page counted ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "page"),
+    [
+        # Page 1: title, blank line, addressee, then 19 body lines; page 2: 22 lines.
+        ((2, 1), 1),  # 3 body lines, then blank line, 署名 and date on page 1
+        ((20, 1), 2),  # 21 body lines: 2 on page 2, the closing below them
+        ((36, 1), 2),  # 37: 18 on page 2, closing on lines 19-21
+        ((38, 1), 3),  # 39: 20 on page 2, the three closing lines do not fit
+    ],
+)
+def test_counted_date_page(lines, page) -> None:
+    assert page_estimate.date_page(synthetic(*lines), page_fit.Layout()) == page
+
+
+def test_unmeasured_report_puts_the_imprint_on_an_even_page_by_count(tmp_path: Path) -> None:
+    # Date counted on page 2 (even): a blank page, then the 版记's page, both unnumbered.
+    path = write_docx(synthetic(20, 1), tmp_path / "a.docx", measure=lambda _: None)
+    word = docx.Document(str(path))
+    assert len(word.sections) == 2
+    spaces = [p for p in word.paragraphs if p.style.name == docx_writer.IMPRINT_SPACE]
+    assert len(spaces) == 2  # the blank page's paragraph, then the space above the 版记
+    assert spaces[1].paragraph_format.page_break_before is True
+    # Date counted on page 1 (odd): the 版记 goes straight onto page 2.
+    path = write_docx(synthetic(2, 1), tmp_path / "b.docx", measure=lambda _: None)
+    spaces = [
+        p for p in docx.Document(str(path)).paragraphs if p.style.name == docx_writer.IMPRINT_SPACE
+    ]
+    assert len(spaces) == 1 and not spaces[0].paragraph_format.page_break_before
+
+
+def test_counted_date_page_matches_the_rendered_example(
+    example_master: Path, example_report: Path, example_pdf: Path
+) -> None:
+    book = open_book(example_master)
+    counted = page_estimate.date_page(render_document(book, aggregate(book)), page_fit.Layout())
+    date = example_document(example_report).date_line
+    with pdfplumber.open(example_pdf) as pdf:
+        pages = [
+            number
+            for number, page in enumerate(pdf.pages, start=1)
+            if any(squeeze(line["text"]) == date for line in text_lines(page))
+        ]
+    assert counted == pages[-1]

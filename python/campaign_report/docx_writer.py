@@ -10,7 +10,8 @@ body text, and the 版记 sits at the foot of the last page, which is even (a bl
 when needed; neither the blank page nor a page holding only the 版记 is numbered). Where the
 pages end is known only after layout, so :func:`write_docx` takes a ``measure`` function (render
 and read back, see ``adapters/pdf_layout.py``) and lets :mod:`campaign_report.page_fit` decide;
-without one the 版记 goes on a page of its own, at its foot, whose parity is then not checked.
+without one the 版记 goes on a page of its own, at its foot, made even by counting lines
+(:mod:`campaign_report.page_estimate`), which can be a line off where fonts break differently.
 """
 
 from __future__ import annotations
@@ -193,13 +194,23 @@ def write_docx(
     """
     path = Path(path)
     if layout is None:
-        layout = fit_layout(document, measure) if measure else page_fit.UNMEASURED
+        layout = fit_layout(document, measure) if measure else None
+    if layout is None:
+        layout = _estimated_layout(document)
     _save_atomically(_build(document, layout), path)
     return path
 
 
-def fit_layout(document: Document, measure: Measure) -> Layout:
-    """Render, measure and adjust until the closing block sits where the standard wants it."""
+def _estimated_layout(document: Document) -> Layout:
+    # page_estimate counts with this module's geometry, so it is imported when first needed.
+    from campaign_report.page_estimate import estimated_layout
+
+    return estimated_layout(document)
+
+
+def fit_layout(document: Document, measure: Measure) -> Layout | None:
+    """Render, measure and adjust until the closing block sits where the standard wants it;
+    None when ``measure`` cannot tell (no LibreOffice)."""
     layout = Layout()
     with tempfile.TemporaryDirectory(prefix="campaign-report-") as tmp:
         trial = Path(tmp) / "trial.docx"
@@ -207,7 +218,7 @@ def fit_layout(document: Document, measure: Measure) -> Layout:
             _build(document, layout).save(str(trial))
             lines = measure(trial)
             if lines is None:
-                return page_fit.UNMEASURED
+                return None
             following = page_fit.next_layout(document, layout, lines, GEOMETRY)
             if following == layout:
                 break
