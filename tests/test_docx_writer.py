@@ -674,3 +674,33 @@ def test_unmeasured_imprint_gets_an_unnumbered_page_of_its_own(word) -> None:
     imprint_lines = 3  # 主题词, 抄送 and 印发 on one line each
     expected = 12756 - imprint_lines * 579 - 4 * docx_writer.RULE_HEIGHT - 2 * 40
     assert space.paragraph_format.line_spacing.twips == expected
+
+
+def test_lines_without_the_date_decide_nothing_and_the_count_takes_over(tmp_path: Path) -> None:
+    lines = body_lines(2, 5)  # a renderer that lost the closing block
+    assert page_fit.next_layout(make_document(), page_fit.Layout(), lines, GEOMETRY) is None
+    path = write_docx(make_document(), tmp_path / "a.docx", measure=lambda _: lines)
+    assert len(docx.Document(str(path)).sections) == 2  # the 版记 on its own page, by count
+
+
+def test_pdftotext_bbox_lines_are_read_in_page_and_reading_order() -> None:
+    from campaign_report.adapters.pdf_layout import parse_bbox_layout
+
+    xhtml = (
+        '<page width="595" height="842"><flow><block>'
+        '<line xMin="300.0" yMin="120.5" xMax="400" yMax="140.2">'
+        '<word xMin="1" yMin="1" xMax="2" yMax="2">印发</word></line>'
+        '<line xMin="80.0" yMin="120.0" xMax="200" yMax="140.0">'
+        '<word xMin="1" yMin="1" xMax="2" yMax="2">A&amp;B</word>'
+        '<word xMin="1" yMin="1" xMax="2" yMax="2">办公室</word></line>'
+        "</block></flow></page>"
+        '<page width="595" height="842"><flow><block>'
+        '<line xMin="80.0" yMin="110.0" xMax="200" yMax="130.0">'
+        '<word xMin="1" yMin="1" xMax="2" yMax="2">二</word></line>'
+        "</block></flow></page>"
+    )
+    assert parse_bbox_layout(xhtml) == [
+        TextLine(1, 120.0, 140.0, 80.0, "A&B办公室"),
+        TextLine(1, 120.5, 140.2, 300.0, "印发"),
+        TextLine(2, 110.0, 130.0, 80.0, "二"),
+    ]

@@ -220,6 +220,8 @@ def fit_layout(document: Document, measure: Measure) -> Layout | None:
             if lines is None:
                 return None
             following = page_fit.next_layout(document, layout, lines, GEOMETRY)
+            if following is None:
+                return None
             if following == layout:
                 break
             if following == replace(layout, spacer=following.spacer):

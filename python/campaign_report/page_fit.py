@@ -57,12 +57,13 @@ def squeeze(text: str) -> str:
 
 def next_layout(
     document: Document, layout: Layout, lines: list[TextLine], geometry: Geometry
-) -> Layout:
-    """The layout to try next after ``lines`` were measured; ``layout`` itself when done."""
+) -> Layout | None:
+    """The layout to try next after ``lines`` were measured; ``layout`` itself when done;
+    None when the lines do not show the date line, so nothing can be decided from them."""
     body = [line for line in lines if line.top < geometry.type_bottom]  # no page numbers
     closing = _closing_start(document, body)
     if closing is None:
-        return layout
+        return None
     if closing > 0 and body[closing - 1].page != body[closing].page and layout.imprint == FLOW:
         stranded = _unstrand(document, layout, body, closing)
         if stranded is not None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..document import TextLine
 
-RENDER_TIMEOUT = 180  # seconds; a cold LibreOffice start on a busy PC takes a while
+RENDER_TIMEOUT = 90  # seconds; a cold LibreOffice start on a busy PC takes a while
 
 _LINE = re.compile(
     r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*?)</line>', re.S
