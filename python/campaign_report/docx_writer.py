@@ -291,7 +291,9 @@ def _add_split_paragraph(word: WordDocument, text: str, tail: str) -> None:
     moved = _add_paragraph(word, tail, BODY)
     moved.paragraph_format.page_break_before = True
     if head:  # a continuation, not a new paragraph: no first-line indent
-        _indent(moved._p, BODY_PT, first_line=0.001)
+        ind = moved._p.get_or_add_pPr().get_or_add_ind()
+        ind.set(qn("w:firstLine"), "0")
+        ind.set(qn("w:firstLineChars"), "0")
 
 
 def _add_closing(word: WordDocument, document: Document, layout: Layout) -> None:
@@ -433,8 +435,8 @@ def wrap_list(value: str, width_twips: int) -> str:
 
 def _cell_text_width(text: str) -> float:
     """Width in characters as Word and LibreOffice set it: digits and Latin letters take about
-    half a character, and each change between them and Chinese adds a quarter character of
-    space (autoSpaceDE/DN), so 12月31日 needs five characters, not four."""
+    half a character, and each change between them and Chinese adds about a quarter of a
+    character of space (autoSpaceDE/DN; 0.3 to be safe), so 12月31日 needs about five."""
     ascii_ = [ord(char) < 128 for char in text]
     changes = sum(1 for a, b in zip(ascii_, ascii_[1:], strict=False) if a != b)
     return _display_width(text) + 0.3 * changes
