@@ -270,3 +270,16 @@ def test_counted_date_page_matches_the_rendered_example(
             if any(squeeze(line["text"]) == date for line in text_lines(page))
         ]
     assert counted == pages[-1]
+
+
+def test_signature_setting_overrides_the_organisation(example: Path, edit) -> None:
+    editor = edit(example)
+    row = editor.find("设置", "项目", "发文机关署名")
+    assert editor.book["设置"].cell(row, 2).value is None  # blank in the example
+    editor.book["设置"].cell(row, 2).value = "中共某某局委员会"
+    editor.book["设置"].cell(editor.find("设置", "项目", "落款日期写法"), 2).value = "阿拉伯数字"
+    book = open_book(editor.save())
+    document = render_document(book, aggregate(book))
+    assert document.signature == "中共某某局委员会"
+    # One date style: the 印发 date follows the date line's.
+    assert document.date_line == document.issue_date == "2008年4月7日"
