@@ -282,7 +282,9 @@ def test_aggregate_writes_the_cli_figures_and_the_totals_add_up(
     assert table[-1][0] == "合计"
     for col in range(1, len(table[0])):
         assert table[-1][col] == sum(r[col] for r in table[1:-1])
-    assert seen["charts"][outputs.SUMMARY_SHEET] == ["campaign_report_chart"]
+    assert sorted(seen["charts"][outputs.SUMMARY_SHEET]) == sorted(
+        title for _, title in outputs.UNIT_CHARTS
+    )
     assert seen["status"] == "汇总完成，见“汇总”表。"
 
 

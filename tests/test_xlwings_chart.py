@@ -71,36 +71,35 @@ def unit_block(example_master: Path) -> outputs.Block:
     return outputs.summary_blocks(aggregate(open_book(example_master)))[0]
 
 
-def test_the_chart_is_made_from_units_visits_and_ideas(unit_block: outputs.Block) -> None:
+def test_one_chart_each_for_visits_and_ideas_in_table_order(unit_block: outputs.Block) -> None:
     sheet = Recorder()
-    assert xlwings_book.add_unit_chart(sheet, 4, unit_block)
+    assert xlwings_book.add_unit_charts(sheet, 4, unit_block) == 2
     units = [row[0] for row in unit_block.rows]
-    assert units[-1] == "合计" and len(units) > 3  # left out of the chart
+    assert units[-1] == "合计" and len(units) > 3  # left out of the charts
     last = 4 + len(units) - 1
-    visits = get_column_letter(unit_block.headers.index("走访（次）") + 1)
-    ideas = get_column_letter(unit_block.headers.index("金点子（条）") + 1)
-    source = f"A4:A{last},{visits}4:{visits}{last},{ideas}4:{ideas}{last}"
-    assert ("range", source) in sheet.calls
-    (add,) = [options for call, options in sheet.calls if call == "add"]
-    assert add["source"] == f"<range {source}>"
-    assert add["chart_type"] == "bar_clustered"
-    assert add["anchor"] == f"<range {(4, len(unit_block.headers) + 2)}>"  # right of the table
-    assert add["name"] == "各单位走访与金点子"
-    assert ("set title", "各单位走访与金点子") in sheet.calls
+    adds = [options for call, options in sheet.calls if call == "add"]
+    left = len(unit_block.headers) + 2  # right of the table, side by side
+    for add, (series, title) in zip(adds, outputs.UNIT_CHARTS, strict=True):
+        col = get_column_letter(unit_block.headers.index(series) + 1)
+        assert add["source"] == f"<range A4:A{last},{col}4:{col}{last}>"
+        assert add["chart_type"] == "bar_clustered"
+        assert add["anchor"] == f"<range {(4, left)}>"
+        assert add["name"] == title and ("set title", title) in sheet.calls
+        left += outputs.CHART_COLUMNS
 
 
-def test_a_second_run_replaces_the_chart(unit_block: outputs.Block) -> None:
+def test_a_second_run_replaces_the_charts(unit_block: outputs.Block) -> None:
     sheet = Recorder()
-    xlwings_book.add_unit_chart(sheet, 4, unit_block)
-    xlwings_book.add_unit_chart(sheet, 4, unit_block)
+    xlwings_book.add_unit_charts(sheet, 4, unit_block)
+    xlwings_book.add_unit_charts(sheet, 4, unit_block)
     kinds = [call for call, _ in sheet.calls if call in ("add", "delete")]
-    assert kinds == ["add", "delete", "add"]
+    assert kinds == ["add", "add", "delete", "add", "delete", "add"]
 
 
 def test_no_chart_without_units(unit_block: outputs.Block) -> None:
     only_total = outputs.Block(unit_block.title, unit_block.headers, unit_block.rows[-1:])
     sheet = Recorder()
-    assert not xlwings_book.add_unit_chart(sheet, 4, only_total)
+    assert not xlwings_book.add_unit_charts(sheet, 4, only_total)
     assert sheet.calls == []
 
 

@@ -331,24 +331,33 @@ def validation_plan(
     )
 
 
-CHART_TITLE = "各单位走访与金点子"
-CHART_SERIES = ("走访（次）", "金点子（条）")
+# One bar chart a series: visits run to hundreds, ideas to a few, and each must be readable.
+UNIT_CHARTS = (("走访（次）", "各单位走访（次）"), ("金点子（条）", "各单位金点子（条）"))
+CHART_COLUMNS = 8  # the columns each chart takes, side by side right of the table
 
 
-def unit_chart(sheet: str, header_row: int, table: Block) -> Chart | None:
-    """Visits and ideas per unit, the 合计 row left out; None when there is nothing to chart."""
+def unit_charts(sheet: str, header_row: int, table: Block) -> list[Chart]:
+    """Visits and ideas per unit, one chart each, the 合计 row left out, units in table order."""
     units = len(table.rows) - 1  # the last row is 合计
-    if units < 1 or not set(CHART_SERIES) <= set(table.headers):
-        return None
-    return Chart(
-        sheet,
-        CHART_TITLE,
-        header_row=header_row,
-        category_col=1,
-        series_cols=[table.headers.index(s) + 1 for s in CHART_SERIES],
-        count=units,
-        anchor=CellRef(sheet, header_row, len(table.headers) + 2),  # right of the table
-    )
+    charts: list[Chart] = []
+    if units < 1:
+        return charts
+    left = len(table.headers) + 2  # right of the table
+    for series, title in UNIT_CHARTS:
+        if series in table.headers:
+            charts.append(
+                Chart(
+                    sheet,
+                    title,
+                    header_row=header_row,
+                    category_col=1,
+                    series_cols=[table.headers.index(series) + 1],
+                    count=units,
+                    anchor=CellRef(sheet, header_row, left),
+                )
+            )
+            left += CHART_COLUMNS
+    return charts
 
 
 def summary_plan(summary: Summary, sheet_names: Collection[str]) -> WritePlan:
@@ -360,9 +369,8 @@ def summary_plan(summary: Summary, sheet_names: Collection[str]) -> WritePlan:
         blocks.append(CellBlock(SUMMARY_SHEET, row, 1, [[table.title]], TITLE))
         values = [list(table.headers), *map(list, table.rows)]
         blocks.append(CellBlock(SUMMARY_SHEET, row + 1, 1, values, HEADER))
-        chart = unit_chart(SUMMARY_SHEET, row + 1, table) if number == 0 else None
-        if chart is not None:
-            charts.append(chart)
+        if number == 0:
+            charts += unit_charts(SUMMARY_SHEET, row + 1, table)
         row += len(table.rows) + 4
     return WritePlan(
         fresh_sheets=[SUMMARY_SHEET],

@@ -200,7 +200,7 @@ class UnoBook:
         rect = uno.createUnoStruct("com.sun.star.awt.Rectangle")
         rect.X, rect.Y = anchor.X, anchor.Y
         rect.Width, rect.Height = CHART_SIZE[0], max(CHART_SIZE[1], 700 * chart.count)
-        name = "campaign_report_chart"
+        name = chart.title  # 汇总 is emptied of charts first, so titles are unique here
         if sheet.Charts.hasByName(name):
             sheet.Charts.removeByName(name)
         sheet.Charts.addNewByName(name, rect, ranges, True, True)

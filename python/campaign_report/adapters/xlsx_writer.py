@@ -192,7 +192,6 @@ def _text_width(text: str) -> float:
 
 
 # Visits run to dozens a unit and ideas to one or two: one chart each, so both can be read.
-UNIT_CHARTS = (("走访（次）", "各单位走访（次）"), ("金点子（条）", "各单位金点子（条）"))
 
 
 def _add_unit_charts(
@@ -203,7 +202,7 @@ def _add_unit_charts(
     units = len(rows)
     categories = Reference(sheet, min_col=1, min_row=header_row + 1, max_row=header_row + units)
     left = len(headers) + 2
-    for title, chart_title in UNIT_CHARTS:
+    for title, chart_title in outputs.UNIT_CHARTS:
         if title not in headers:
             continue
         chart = BarChart()
@@ -225,7 +224,7 @@ def _add_unit_charts(
         chart.y_axis.delete = False
         chart.x_axis.delete = False
         sheet.add_chart(chart, f"{get_column_letter(left)}{header_row}")
-        left += 8
+        left += outputs.CHART_COLUMNS
 
 
 # -- shared --

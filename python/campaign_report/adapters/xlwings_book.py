@@ -116,20 +116,18 @@ def link_formula(link: outputs.Link) -> str:
     return f'=HYPERLINK("#{outputs.link_target(link.sheet, link.cell)}","{link.text}")'
 
 
-UNIT_CHART = outputs.CHART_TITLE  # its name and title, as in the headless copy
-UNIT_CHART_SERIES = outputs.CHART_SERIES
 _POINTS_PER_CM = 28.35
 
 
-def add_unit_chart(sheet: Any, header_row: int, block: outputs.Block) -> bool:
-    """A clustered bar chart of visits and ideas per unit, right of the per-unit table.
+def add_unit_charts(sheet: Any, header_row: int, block: outputs.Block) -> int:
+    """Bar charts of visits and of ideas per unit, right of the per-unit table.
 
-    The same chart as the headless copy's (xlsx_writer): the units are the categories,
-    the 合计 row is left out. Returns False when there is nothing to chart or the host
-    cannot draw it (see :func:`draw_chart`).
+    The same charts as the headless copy's (xlsx_writer): the units are the categories,
+    the 合计 row is left out. Returns how many were drawn (none when there is nothing to
+    chart or the host cannot draw one, see :func:`draw_chart`).
     """
-    chart = outputs.unit_chart(outputs.SUMMARY_SHEET, header_row, block)
-    return chart is not None and draw_chart(sheet, chart)
+    charts = outputs.unit_charts(outputs.SUMMARY_SHEET, header_row, block)
+    return sum(draw_chart(sheet, chart) for chart in charts)
 
 
 def draw_chart(sheet: Any, chart: outputs.Chart) -> bool:
@@ -151,7 +149,7 @@ def draw_chart(sheet: Any, chart: outputs.Chart) -> bool:
         chart_type="bar_clustered",
         anchor=sheet.range((chart.anchor.row, chart.anchor.col)),
         name=chart.title,
-        width=16 * _POINTS_PER_CM,
+        width=12 * _POINTS_PER_CM,
         height=max(8, chart.count * 0.75) * _POINTS_PER_CM,
     )
     drawn.title = chart.title
