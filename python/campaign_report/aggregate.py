@@ -1,24 +1,40 @@
-"""汇总: per-unit and total tables, and the named facts the report template uses.
+"""汇总: per-unit and total tables, and the named facts the report states.
 
 Every figure the summary document states is computed here from rows; the
-template only words them. Distinct counts use :func:`normalise.name_key`, so the
-same enterprise typed twice with a stray space counts once.
+template only words them. Each figure is a :class:`Fact` that remembers the
+rows it came from (sheet and Excel row), so the report can say where every
+number comes from and which rows it left out. Distinct counts use
+:func:`normalise.name_key`, so the same enterprise typed twice with a stray
+space counts once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from . import normalise as nm
-from .model import CampaignBook
+from .definition import ChoiceList
+from .model import ROW, CampaignBook
 
-STUDY_KINDS = ("中心组学习", "民主生活会", "分组学习", "集中夜学")
-SENIOR_RANKS = ("局领导", "正科", "副科")  # 副科以上
-MIDDLE_RANKS = (*SENIOR_RANKS, "中层")  # 中层以上
+DEFAULT_ESSAY_KIND = "心得体会"  # a blank 类别 counts as a 心得
+LISTED_TITLES = 3  # a kind with more rows than this is written "包括……等"
+Rows = tuple[tuple[str, int], ...]  # (sheet name, Excel row)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One figure the report may state, with how it was computed and its source rows."""
+
+    key: str
+    label: str  # Chinese: what the figure is
+    value: Any
+    how: str  # Chinese: how it was computed
+    rows: Rows = ()
 
 
 @dataclass
@@ -27,21 +43,25 @@ class Summary:
 
     per_unit: pd.DataFrame  # one row a unit plus a 合计 row; additive counts only
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # Chinese title -> table
-    facts: dict[str, Any] = field(default_factory=dict)  # named facts for the template
+    facts: dict[str, Any] = field(default_factory=dict)  # nested facts (the 汇总 sheet, API)
+    sources: dict[str, Fact] = field(default_factory=dict)  # key -> fact the template may state
+    data_rows: dict[str, tuple[int, ...]] = field(default_factory=dict)  # sheet -> its rows
+    trace: Any = None  # set by the report: which facts it stated (report.Trace)
 
     def key_figures(self) -> list[tuple[str, Any]]:
         """The headline numbers, labelled in Chinese, for the 汇总 sheet and the CLI."""
         f = self.facts
         return [
-            ("参加走访企业的干部职工（人）", f["visits"]["visitors"]),
-            ("走访企业（家，去重）", f["visits"]["enterprises"]),
-            ("走访企业（次）", f["visits"]["rows"]),  # enterprise visits only, not all 走访
+            ("参加走访的干部职工（人）", f["visits"]["visitors"]),
+            ("走访对象（个，去重）", f["visits"]["targets"]),
+            ("走访记录（次）", f["visits"]["rows"]),
             ("讨论小组（个）", f["discussion_groups"]),
             ("发放征求意见表（份）", f["feedback"]["questionnaires_out"]),
             ("回收征求意见表（份）", f["feedback"]["questionnaires_back"]),
             ("征求到的意见建议（条）", f["feedback"]["count"]),
-            ("撰写心得体会（篇）", f["essays"]["count"]),
-            ("心得体会上报（篇）", f["essays"]["submitted"]),
+            ("撰写文章（篇）", f["essays"]["count"]),
+            ("文章作者（人）", f["essays"]["authors"]),
+            ("文章上报（篇）", f["essays"]["submitted"]),
             ("心得体会平均字数", f["essays"]["average_length"]),
             ("金点子（条）", f["ideas"]["count"]),
             ("推荐金点子的单位（个）", f["ideas"]["units_with_ideas"]),
@@ -50,23 +70,48 @@ class Summary:
         ]
 
 
+class _Facts:
+    """Collects the facts of one book, each with the rows of the frame it came from."""
+
+    def __init__(self, book: CampaignBook) -> None:
+        self.book = book
+        self.items: dict[str, Fact] = {}
+
+    def add(
+        self, key: str, label: str, value: Any, how: str, sheet: str = "", frame: Any = None
+    ) -> Any:
+        rows: Rows = ()
+        if sheet and frame is not None:
+            name = self.book.definition.sheet(sheet).name
+            rows = tuple((name, int(r)) for r in frame[ROW])
+        self.items[key] = Fact(key, label, value, how, rows)
+        return value
+
+
 def aggregate(book: CampaignBook) -> Summary:
     """Compute the summary of ``book`` (rows with unreadable values count as far as they can)."""
+    found = _Facts(book)
     facts = {
         "settings": dict(book.settings),
         "duration": _duration(book.settings.get("period_start"), book.settings.get("period_end")),
-        "leading_group": _leading_group(book),
-        "activities": _activities(book),
-        "discussion_groups": _discussion_groups(book),
-        "feedback": _feedback(book),
-        "essays": _essays(book),
-        "visits": _visits(book),
-        "other_visits": _other_visits(book),
-        "ideas": _ideas(book),
-        "projects": _projects(book),
-        "inspections": _inspections(book),
+        "roster": _roster(book, found),
+        "leading_group": _leading_group(book, found),
+        "activities": _activities(book, found),
+        "discussion_groups": _discussion_groups(book, found),
+        "feedback": _feedback(book, found),
+        "essays": _essays(book, found),
+        "visits": _visits(book, found),
+        "ideas": _ideas(book, found),
+        "projects": _projects(book, found),
+        "inspections": _inspections(book, found),
     }
-    return Summary(_per_unit(book), _category_tables(book), facts)
+    facts["other_visits"] = {"kinds": [k["kind"] for k in facts["visits"]["by_kind"]]}
+    data_rows = {
+        table.sheet.name: tuple(int(r) for r in table.data[ROW]) for table in book.tables.values()
+    }
+    return Summary(
+        _per_unit(book), _category_tables(book), facts, dict(found.items), data_rows, None
+    )
 
 
 # -- helpers --
@@ -92,9 +137,11 @@ def _distinct(values: Any) -> list[str]:
     return list(seen.values())
 
 
-def _in_order(values: Any, order: tuple[str, ...]) -> list[str]:
-    present = set(values)
-    return [v for v in order if v in present]
+def _in_order(values: Any, order: Iterable[str]) -> list[str]:
+    """Values present, the list's order first, then values typed outside the list."""
+    present = list(dict.fromkeys(v for v in values if isinstance(v, str) and v))
+    order = list(order)
+    return [v for v in order if v in present] + [v for v in present if v not in order]
 
 
 def _split_list(text: Any) -> list[str]:
@@ -114,81 +161,261 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+def _count(series: pd.Series) -> int:
+    """The sum of an integer column, blanks left out."""
+    return int(series.dropna().sum())
+
+
 def _duration(start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
+    """Days, and whole months only when the period really is whole months (3/1-3/31)."""
     if not (start and end):
         return {"days": None, "months": None}
     days = (end - start).days + 1
-    months = (
-        round(days / 30.4) if days >= 27 and abs(days - 30.4 * round(days / 30.4)) <= 3 else None
-    )
+    months = None
+    last = end + dt.timedelta(days=1)
+    if start.day == 1 and last.day == 1:  # from the 1st of a month to the last day of one
+        months = (last.year - start.year) * 12 + last.month - start.month
     return {"days": days, "months": months}
+
+
+def _list(book: CampaignBook, name: str) -> ChoiceList | None:
+    return book.definition.lists.get(name)
+
+
+def _flagged(book: CampaignBook, list_name: str, header: str) -> set[str]:
+    choices = _list(book, list_name)
+    return set(choices.where(header, "是")) if choices else set()
+
+
+def senior_ranks(book: CampaignBook) -> set[str]:
+    return _flagged(book, "职级", "副科以上")
+
+
+def middle_ranks(book: CampaignBook) -> set[str]:
+    return _flagged(book, "职级", "中层以上")
+
+
+def exempt_unit_kinds(book: CampaignBook) -> set[str]:
+    """Unit kinds not expected to report (领导班子): the rule's list and the 选项 flag."""
+    return set(book.definition.rules.get("exempt_unit_kinds", ())) | _flagged(
+        book, "单位类别", "不需填报"
+    )
+
+
+def _roster_keys(book: CampaignBook) -> dict[str, str]:
+    return {nm.name_key(u): u for u in _distinct(book.frame("units")["name"])}
 
 
 # -- sections --
 
 
-def _leading_group(book: CampaignBook) -> dict[str, Any]:
+def _roster(book: CampaignBook, found: _Facts) -> dict[str, Any]:
+    units, staff = book.frame("units"), book.frame("staff")
+    headcount = _count(units["headcount"])
+    result = {
+        "units": len(_distinct(units["name"])),
+        "staff": len(staff) or headcount,
+        "by_kind": units["kind"].value_counts().to_dict(),
+    }
+    found.add("roster.units", "单位数", result["units"], "“单位”表的单位数", "units", units)
+    if len(staff):
+        found.add("roster.staff", "干部职工人数", result["staff"], "“人员”表的人数", "staff", staff)
+    else:
+        found.add("roster.staff", "干部职工人数", headcount, "“单位”表干部职工人数之和")
+    return result
+
+
+def _people_words(rows: pd.DataFrame) -> list[str]:
+    """Posts counted as people: 三名副局长 is three people, not one post."""
+    words = []
+    posts = rows["post"].where(rows["post"].notna(), rows["name"])
+    for post, count in posts.dropna().value_counts(sort=False).items():
+        words.append(f"{_cn_count(count)}名{post}" if count > 1 else str(post))
+    return words
+
+
+def _cn_count(number: int) -> str:
+    from .wording import cn
+
+    return "两" if number == 2 else cn(number)
+
+
+def _leading_group(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     data = book.frame("leading_group")
     units = book.frame("units")
     roles = {
         role: data[data["role"] == role]
         for role in ("组长", "副组长", "成员", "实施", "督查", "协调")
     }
-    non_leadership = units[units["kind"] != "局领导"]
+    exempt = exempt_unit_kinds(book)
+    non_leadership = units[~units["kind"].isin(exempt)]
+    leadership_units = {nm.name_key(u) for u in units.loc[units["kind"].isin(exempt), "name"]}
     members = roles["成员"]
     staff = book.frame("staff")
-    leadership = set(map(nm.name_key, staff.loc[staff["rank"] == "局领导", "name"].dropna()))
+    in_leadership = staff["unit"].map(lambda u: isinstance(u, str) and nm.name_key(u))
+    leadership = set(map(nm.name_key, staff.loc[in_leadership.isin(leadership_units), "name"]))
     heads = set(map(nm.name_key, roles["组长"]["name"].dropna()))
     deputies = set(map(nm.name_key, roles["副组长"]["name"].dropna()))
-    return {
+    people = data[data["role"].isin(["组长", "副组长", "成员"])]
+    assigned = data[data["duty"].notna() & data["role"].isin(["组长", "副组长", "成员"])]
+    result = {
         "leaders": _distinct(roles["组长"]["post"].fillna(roles["组长"]["name"])),
         "deputies_are_other_leaders": bool(deputies) and deputies == leadership - heads,
-        "deputies": _distinct(roles["副组长"]["post"].fillna(roles["副组长"]["name"])),
+        "deputies": _people_words(roles["副组长"]),
         "deputy_count": len(roles["副组长"]),
         "members": _distinct(members["name"]),
+        "member_count": len(members),
         "member_posts": _distinct(members["post"]),
         "all_unit_heads": len(non_leadership) > 0
         and {nm.name_key(u) for u in members["unit"].dropna()}
         >= {nm.name_key(u) for u in non_leadership["name"].dropna()},
         "duties": {duty: _distinct(roles[duty]["unit"]) for duty in ("实施", "督查", "协调")},
+        "size": len(people),
+        "assignments": [
+            {"who": r["post"] or r["name"], "name": r["name"], "duty": r["duty"]}
+            for r in _records(assigned, ["name", "post", "duty"])
+        ],
+    }
+    add = found.add
+    add(
+        "lg.leaders",
+        "组长",
+        result["leaders"],
+        "“领导小组”表小组职务为组长的职务",
+        "leading_group",
+        roles["组长"],
+    )
+    add(
+        "lg.deputies",
+        "副组长",
+        result["deputies"],
+        "副组长按职务计人数",
+        "leading_group",
+        roles["副组长"],
+    )
+    add("lg.members", "成员", result["members"], "小组职务为成员的姓名", "leading_group", members)
+    duties = data[data["role"].isin(["实施", "督查", "协调"])]
+    add(
+        "lg.duties",
+        "职责分工",
+        result["duties"],
+        "实施、督查、协调各行的单位",
+        "leading_group",
+        duties,
+    )
+    add(
+        "lg.size",
+        "领导小组人数",
+        result["size"],
+        "组长、副组长、成员的行数",
+        "leading_group",
+        people,
+    )
+    add(
+        "lg.assignments",
+        "个人分工",
+        result["assignments"],
+        "填了“分工”的成员",
+        "leading_group",
+        assigned,
+    )
+    return result
+
+
+def _activities(book: CampaignBook, found: _Facts) -> dict[str, Any]:
+    data = book.frame("activities").sort_values(["date", ROW], kind="stable")
+    kinds = _list(book, "活动类型")
+    order = _in_order(data["kind"], kinds.values if kinds else ())
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    summaries: dict[str, dict[str, Any]] = {}
+    for kind in order:
+        rows = data[data["kind"] == kind]
+        records = []
+        for _, row in rows.iterrows():
+            record = {
+                k: _plain(row[k])
+                for k in (
+                    "title",
+                    "unit",
+                    "group",
+                    "place",
+                    "leader",
+                    "participants",
+                    "teams",
+                    "daily_staff",
+                    "content",
+                )
+            }
+            record["span"] = _span(row)
+            record["places"] = _split_list(row["place"])
+            records.append(record)
+        by_kind[kind] = records
+        summaries[kind] = _kind_summary(kind, kinds, records)
+        found.add(
+            f"activities.{kind}",
+            f"活动：{kind}",
+            summaries[kind],
+            f"“活动”表活动类型为{kind}的行：次数、起止日期、参加人数之和",
+            "activities",
+            rows,
+        )
+    sections: dict[str, list[str]] = {}
+    for kind, summary in summaries.items():
+        sections.setdefault(summary["section"], []).append(kind)
+    study = [k for k in sections.get("学习讨论", []) if k != "分组讨论"]
+    return {
+        "by_kind": by_kind,
+        "kinds": summaries,
+        "sections": sections,
+        "study_forms": [summaries[k]["title"] for k in study],
+        "count": len(data),
     }
 
 
-def _activities(book: CampaignBook) -> dict[str, Any]:
-    data = book.frame("activities").sort_values(["date", "_row"], kind="stable")
-    by_kind: dict[str, list[dict[str, Any]]] = {}
-    for _, row in data.iterrows():
-        if not isinstance(row["kind"], str):
-            continue
-        record = {
-            k: _plain(row[k])
-            for k in (
-                "title",
-                "unit",
-                "group",
-                "place",
-                "leader",
-                "participants",
-                "daily_staff",
-                "content",
-            )
-        }
-        record["span"] = _span(row)
-        record["places"] = _split_list(row["place"])
-        by_kind.setdefault(row["kind"], []).append(record)
-    study = [by_kind[k][0]["title"] for k in STUDY_KINDS if k in by_kind]
-    return {"by_kind": by_kind, "study_forms": study, "count": len(data)}
+def _kind_summary(
+    kind: str, kinds: ChoiceList | None, records: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """How many, when, who took part, and the titles, of one kind of activity."""
+    spans = [r["span"] for r in records if r["span"]]
+    first = min((s.start for s in spans), default=None)
+    last = max((s.end for s in spans), default=None)
+    titles = _distinct(r["title"] for r in records)
+    participants = [r["participants"] for r in records if r["participants"] is not None]
+    teams = [r["teams"] for r in records if r["teams"] is not None]
+    section = kinds.extra(kind, "所属部分", "系列活动") if kinds else "系列活动"
+    return {
+        "kind": kind,
+        "count": len(records),
+        "unit": kinds.extra(kind, "计数单位", "次") if kinds else "次",
+        "verb": kinds.extra(kind, "说法", "开展") if kinds else "开展",
+        "section": section,
+        "span": nm.DateSpan(first, last) if first and last else None,
+        "title": titles[0] if len(titles) == 1 else kind,
+        "titles": titles[:LISTED_TITLES],
+        "more_titles": len(titles) > LISTED_TITLES,
+        "participants": sum(participants),
+        "teams": sum(teams),
+        "places": _distinct(p for r in records for p in r["places"]),
+        "groups": _distinct(r["group"] for r in records),
+        "records": records[:LISTED_TITLES],
+        "all_records": len(records) <= LISTED_TITLES,
+    }
 
 
-def _discussion_groups(book: CampaignBook) -> int:
+def _discussion_groups(book: CampaignBook, found: _Facts) -> int:
     data = book.frame("activities")
-    return len(_distinct(data.loc[data["kind"] == "分组讨论", "group"]))
+    rows = data[(data["kind"] == "分组讨论") & data["group"].notna()]
+    count = len(_distinct(rows["group"]))
+    found.add(
+        "discussion_groups", "讨论小组数", count, "分组讨论行的讨论小组去重", "activities", rows
+    )
+    return count
 
 
-def _feedback(book: CampaignBook) -> dict[str, Any]:
+def _feedback(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     data = book.frame("feedback")
     questionnaires = book.frame("questionnaires")
-    channel_order = book.definition.sheet("feedback").column("channel").choices
+    channels = _list(book, "征求渠道")
     topics = []
     if not data.empty:
         keyed = data.assign(
@@ -198,7 +425,7 @@ def _feedback(book: CampaignBook) -> dict[str, Any]:
         counts = keyed.groupby("_key", sort=False).agg(
             topic=("topic", "first"),
             count=("topic", "size"),
-            first_row=("_row", "min"),
+            first_row=(ROW, "min"),
             owners=("owner", lambda s: _distinct(s)),
             units=("owner_unit", lambda s: _distinct(s)),
             measures=("measure", lambda s: _distinct(s)),
@@ -207,108 +434,272 @@ def _feedback(book: CampaignBook) -> dict[str, Any]:
         counts = counts.sort_values(["count", "first_row"], ascending=[False, True])
         topics = counts.drop(columns="first_row").to_dict("records")
     with_owner = int(data["owner"].notna().sum())
-    return {
+    present = _in_order(data["channel"], channels.values if channels else ())
+    rectified, in_progress = data[data["status"] == "已整改"], data[data["status"] == "整改中"]
+    returned = questionnaires[questionnaires["returned"].notna()]
+    result = {
         "count": len(data),
-        "channels": _in_order(data["channel"].dropna(), channel_order),
-        "questionnaires_out": int(questionnaires["handed_out"].sum()),
-        "questionnaires_back": int(questionnaires["returned"].sum()),
+        "channels": present,
+        "channel_words": [channels.extra(c, "说法") if channels else "" for c in present],
+        "questionnaires_out": _count(questionnaires["handed_out"]),
+        "questionnaires_back": _count(questionnaires["returned"]),
+        "questionnaire_rows": len(questionnaires),
         "topics": topics,
         "with_measure": int(data["measure"].notna().sum()),
         "with_owner": with_owner,
         "all_owned": len(data) > 0 and with_owner == len(data),
-        "rectified": int((data["status"] == "已整改").sum()),
+        "rectified": len(rectified),
+        "in_progress": len(in_progress),
     }
+    add = found.add
+    add("feedback.count", "征求到的意见建议", len(data), "“意见建议”表的行数", "feedback", data)
+    add("feedback.channels", "征求渠道", present, "征求渠道去重", "feedback", data)
+    add(
+        "feedback.topics",
+        "归纳意见",
+        topics,
+        "按归纳意见归并",
+        "feedback",
+        data[data["topic"].notna()],
+    )
+    add(
+        "feedback.rectified",
+        "已整改",
+        len(rectified),
+        "整改状态为已整改的行数",
+        "feedback",
+        rectified,
+    )
+    add(
+        "feedback.in_progress",
+        "整改中",
+        len(in_progress),
+        "整改状态为整改中的行数",
+        "feedback",
+        in_progress,
+    )
+    add(
+        "questionnaires.out",
+        "发放征求意见表",
+        result["questionnaires_out"],
+        "发放份数之和",
+        "questionnaires",
+        questionnaires,
+    )
+    add(
+        "questionnaires.back",
+        "回收征求意见表",
+        result["questionnaires_back"],
+        "回收份数之和",
+        "questionnaires",
+        returned,
+    )
+    return result
 
 
-def _essays(book: CampaignBook) -> dict[str, Any]:
+def _essays(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     data = book.frame("essays")
+    data = data.assign(kind=data["kind"].fillna(DEFAULT_ESSAY_KIND))
     rounding = book.definition.rules.get("essay_target_rounding", 100)
     submitted = data[data["submitted"].fillna(False).astype(bool)]
-    lengths = data["length"].dropna()
-    return {
+    essays = data[data["kind"] == DEFAULT_ESSAY_KIND]
+    lengths = essays["length"].dropna()
+    authors = _distinct(data["author"])
+    middle, senior = middle_ranks(book), senior_ranks(book)
+    all_middle = not data.empty and bool(data["rank"].isin(middle).all())
+    staff = book.frame("staff")
+    expected_rows = staff[staff["rank"].isin(middle)] if all_middle else staff
+    expected = {nm.name_key(n) for n in expected_rows["name"].dropna()}
+    written = {nm.name_key(a) for a in essays["author"].dropna()}
+    kinds = _list(book, "文章类别")
+    by_kind = data["kind"].value_counts()
+    order = _in_order(data["kind"], kinds.values if kinds else ())
+    result = {
         "count": len(data),
-        "authors": len(_distinct(data["author"])),
-        "all_middle_or_above": not data.empty and bool(data["rank"].isin(MIDDLE_RANKS).all()),
-        "everyone": not data.empty and len(_distinct(data["author"])) >= _middle_staff(book),
+        "by_kind": [{"kind": k, "count": int(by_kind[k])} for k in order],
+        "essays": len(essays),
+        "authors": len(authors),
+        "all_middle_or_above": all_middle,
+        "everyone": bool(expected) and expected <= written,
         "average_length": int(round(float(lengths.mean()) / rounding) * rounding)
         if len(lengths)
         else 0,
         "submitted": len(submitted),
-        "submitted_all_senior": len(submitted) > 0
-        and bool(submitted["rank"].isin(SENIOR_RANKS).all()),
+        "submitted_all_senior": len(submitted) > 0 and bool(submitted["rank"].isin(senior).all()),
         "recipient": book.settings.get("essay_recipient"),
     }
+    add = found.add
+    add("essays.count", "文章篇数", len(data), "“心得体会”表的行数（按类别分计）", "essays", data)
+    add("essays.authors", "作者人数", len(authors), "作者去重", "essays", data)
+    add(
+        "essays.average_length",
+        "心得体会平均字数",
+        result["average_length"],
+        f"类别为{DEFAULT_ESSAY_KIND}的字数平均，取整到{rounding}",
+        "essays",
+        essays[essays["length"].notna()],
+    )
+    add("essays.submitted", "已上报篇数", len(submitted), "是否上报为是的行数", "essays", submitted)
+    return result
 
 
-def _middle_staff(book: CampaignBook) -> int:
-    staff = book.frame("staff")
-    return len(_distinct(staff.loc[staff["rank"].isin(MIDDLE_RANKS), "name"]))
-
-
-def _visits(book: CampaignBook) -> dict[str, Any]:
+def _visits(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     data = book.frame("visits")
-    enterprise = data[data["target_kind"] == "企业"]
-    visitors = _distinct(name for names in enterprise["visitors"].dropna() for name in names)
-    dates = [d for d in map(_date, enterprise["date"]) if d]
-    help_counts = enterprise["help_with"].value_counts()
-    return {
-        "rows": len(enterprise),
+    kinds = _list(book, "走访对象")
+    order = _in_order(data["target_kind"], kinds.values if kinds else ())
+    by_kind = []
+    for kind in order:
+        rows = data[data["target_kind"] == kind]
+        entry = {
+            "kind": kind,
+            "rows": len(rows),
+            "targets": len(_distinct(rows["target_name"])),
+            "measure": kinds.extra(kind, "量词", "个") if kinds else "个",
+            "visitors": len(_distinct(n for names in rows["visitors"].dropna() for n in names)),
+            "solved": _count(rows["solved"]),
+        }
+        by_kind.append(entry)
+        found.add(
+            f"visits.{kind}",
+            f"走访{kind}",
+            entry,
+            f"对象类别为{kind}的行：对象名称去重",
+            "visits",
+            rows,
+        )
+    main = max(by_kind, key=lambda e: e["rows"])["kind"] if by_kind else None
+    focus = data[data["target_kind"] == main] if main else data.iloc[0:0]
+    visitors = _distinct(n for names in focus["visitors"].dropna() for n in names)
+    all_visitors = _distinct(n for names in data["visitors"].dropna() for n in names)
+    dates = [d for d in map(_date, focus["date"]) if d]
+    all_dates = [d for d in map(_date, data["date"]) if d]
+    help_counts = focus["help_with"].value_counts()
+    solved_rows = data[data["solved"].notna()]
+    result = {
+        "rows": len(data),
+        "main_kind": main,
+        "main_measure": next((e["measure"] for e in by_kind if e["kind"] == main), "个"),
+        "main_rows": len(focus),
         "visitors": len(visitors),
-        "enterprises": len(_distinct(enterprise["target_name"])),
+        "all_visitors": len(all_visitors),
+        "targets": len(_distinct(focus["target_name"])),
+        "enterprises": len(_distinct(focus["target_name"])),
         "first": min(dates) if dates else None,
         "last": max(dates) if dates else None,
+        "all_first": min(all_dates) if all_dates else None,
+        "all_last": max(all_dates) if all_dates else None,
         "help_with": [h for h in help_counts.index if h != "其他"][:3],
-        "units": len(_distinct(enterprise["unit"])),
+        "units": len(_distinct(focus["unit"])),
+        "solved": _count(data["solved"]),
+        "by_kind": by_kind,
+        "others": [e for e in by_kind if e["kind"] != main],
     }
+    add = found.add
+    add("visits.rows", "走访次数", len(data), "“走访”表的行数", "visits", data)
+    add(
+        "visits.visitors",
+        f"走访{main or ''}的干部职工",
+        len(visitors),
+        "走访人拆分去重",
+        "visits",
+        focus,
+    )
+    add(
+        "visits.all_visitors",
+        "参加走访的干部职工",
+        len(all_visitors),
+        "走访人拆分去重",
+        "visits",
+        data,
+    )
+    add("visits.targets", f"走访{main or ''}数", result["targets"], "对象名称去重", "visits", focus)
+    add("visits.solved", "帮助解决问题", result["solved"], "解决问题数之和", "visits", solved_rows)
+    return result
 
 
-def _other_visits(book: CampaignBook) -> dict[str, Any]:
-    data = book.frame("visits")
-    order = book.definition.sheet("visits").column("target_kind").choices
-    return {"kinds": _in_order(data["target_kind"].dropna(), order)}
-
-
-def _ideas(book: CampaignBook) -> dict[str, Any]:
+def _ideas(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     data = book.frame("ideas")
     units = book.frame("units")
-    exempt = set(book.definition.rules.get("exempt_unit_kinds", ()))
+    exempt = exempt_unit_kinds(book)
     expected = {nm.name_key(u) for u in units.loc[~units["kind"].isin(exempt), "name"].dropna()}
     with_ideas = {nm.name_key(u) for u in data["unit"].dropna()}
-    return {
+    adopted = data[data["adopted"].fillna(False).astype(bool)]
+    reported = data[data["reported"].fillna(False).astype(bool)]
+    result = {
         "count": len(data),
-        "units_with_ideas": len(with_ideas & expected),
+        "units_with_ideas": len(with_ideas & expected) if expected else len(with_ideas),
         "units_expected": len(expected),
         "every_unit": bool(expected) and expected <= with_ideas,
         "units_without": sorted(expected - with_ideas),
-        "reported": int(data["reported"].fillna(False).astype(bool).sum()),
+        "reported": len(reported),
+        "adopted": len(adopted),
         "recipient": book.settings.get("idea_recipient"),
     }
+    add = found.add
+    add("ideas.count", "金点子条数", len(data), "“金点子”表的行数", "ideas", data)
+    add(
+        "ideas.units",
+        "推荐金点子的单位",
+        result["units_with_ideas"],
+        "推荐单位去重（名册内）",
+        "ideas",
+        data,
+    )
+    add("ideas.adopted", "已采纳", len(adopted), "是否采纳为是的行数", "ideas", adopted)
+    add("ideas.reported", "已上报", len(reported), "是否上报为是的行数", "ideas", reported)
+    return result
 
 
-def _projects(book: CampaignBook) -> dict[str, Any]:
-    data = book.frame("projects").sort_values(["seq", "_row"], na_position="last", kind="stable")
+def _projects(book: CampaignBook, found: _Facts) -> dict[str, Any]:
+    data = book.frame("projects").sort_values(["seq", ROW], na_position="last", kind="stable")
     rows = _records(data, ["seq", "name", "unit", "owner", "deadline", "progress", "milestones"])
     years = sorted({d.year for d in map(_date, data["deadline"]) if d})
-    return {
+    order = _list(book, "项目进度")
+    counts = data["progress"].value_counts()
+    result = {
         "count": len(data),
         "rows": rows,
         "year": years[0] if years else book.year,
         "units": _distinct(data["unit"]),
         "with_timetable": int(data["milestones"].notna().sum()),
-        "by_progress": data["progress"].value_counts().to_dict(),
+        "by_progress": counts.to_dict(),
+        "progress": [
+            {"status": s, "count": int(counts[s])}
+            for s in _in_order(data["progress"], order.values if order else ())
+        ],
     }
+    found.add("projects.count", "实事项目", len(data), "“实事项目”表的行数", "projects", data)
+    found.add(
+        "projects.progress", "实事项目进度", result["progress"], "按进度计数", "projects", data
+    )
+    return result
 
 
-def _inspections(book: CampaignBook) -> dict[str, Any]:
+def _inspections(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     data = book.frame("inspections")
-    order = book.definition.sheet("inspections").column("method").choices
-    return {
+    methods = _list(book, "检查方式")
+    roster = _roster_keys(book)
+    inspected = {nm.name_key(u) for cell in data["inspected"] for u in _split_list(cell)}
+    counts = data["method"].value_counts()
+    present = _in_order(data["method"], methods.values if methods else ())
+    result = {
         "count": len(data),
         "inspectors": _distinct(data["inspector"]),
-        "methods": _in_order(data["method"].dropna(), order),
+        "methods": present,
+        "by_method": [{"method": m, "count": int(counts[m])} for m in present],
         "good_practices": int(data["good_practice"].notna().sum()),
-        "inspected_units": len(_distinct(data["inspected"])),
+        "inspected_units": len(inspected & set(roster)),
     }
+    found.add("inspections.count", "督查次数", len(data), "“督查”表的行数", "inspections", data)
+    found.add(
+        "inspections.units",
+        "被督查单位",
+        result["inspected_units"],
+        "被检查单位拆分去重，只计“单位”表中的单位",
+        "inspections",
+        data,
+    )
+    return result
 
 
 # -- tables for the 汇总 sheet --
@@ -326,32 +717,31 @@ PER_UNIT_COLUMNS = {
 }
 UNIT_HEADER = "单位"
 TOTAL_LABEL = "合计"
+OTHER_LABEL = "（其他）"  # rows naming a unit not in the roster still count, on a row of their own
 
 
 def _per_unit(book: CampaignBook) -> pd.DataFrame:
     """One row a roster unit (in roster order), additive counts only, then the 合计 row."""
-    roster = _distinct(book.frame("units")["name"])
-    keys = {nm.name_key(u): u for u in roster}
-    table = pd.DataFrame({UNIT_HEADER: roster})
+    roster = _roster_keys(book)
+    columns: dict[str, list[int]] = {}
+    other: dict[str, int] = {}
     for title, (sheet, unit_column, measure) in PER_UNIT_COLUMNS.items():
-        data = book.frame(sheet)
         counts: dict[str, int] = {}
-        if not data.empty:
-            grouped = data.groupby(data[unit_column].map(_unit_key), dropna=True)
-            series = grouped.size() if measure == "rows" else grouped[measure].sum()
-            counts = {k: int(v) for k, v in series.items()}
-        table[title] = [counts.get(k, 0) for k in keys]
-        extra = sum(v for k, v in counts.items() if k not in keys)
-        if extra:  # rows naming a unit not in the roster still count, on a row of their own
-            table.loc[len(table)] = ["（其他）"] + [0] * (len(table.columns) - 1)
-            table.loc[table.index[-1], title] = extra
-    table = table.groupby(UNIT_HEADER, sort=False, as_index=False).sum()
+        for _, row in book.frame(sheet).iterrows():
+            amount = 1 if measure == "rows" else row[measure]
+            if amount is None or pd.isna(amount):
+                continue
+            for unit in _split_list(row[unit_column]) or [None]:
+                key = nm.name_key(unit) if unit else None
+                if key is not None:
+                    counts[key] = counts.get(key, 0) + int(amount)
+        columns[title] = [counts.get(k, 0) for k in roster]
+        other[title] = sum(v for k, v in counts.items() if k not in roster)
+    table = pd.DataFrame({UNIT_HEADER: list(roster.values()), **columns})
+    if any(other.values()):
+        table.loc[len(table)] = [OTHER_LABEL, *other.values()]
     totals = {UNIT_HEADER: TOTAL_LABEL} | {c: int(table[c].sum()) for c in PER_UNIT_COLUMNS}
     return pd.concat([table, pd.DataFrame([totals])], ignore_index=True)
-
-
-def _unit_key(value: Any) -> str | None:
-    return nm.name_key(value) if isinstance(value, str) and value else None
 
 
 def _category_tables(book: CampaignBook) -> dict[str, pd.DataFrame]:
@@ -360,6 +750,7 @@ def _category_tables(book: CampaignBook) -> dict[str, pd.DataFrame]:
         "走访对象": ("visits", "target_kind"),
         "意见征求渠道": ("feedback", "channel"),
         "整改状态": ("feedback", "status"),
+        "文章类别": ("essays", "kind"),
         "实事项目进度": ("projects", "progress"),
         "督查方式": ("inspections", "method"),
     }
@@ -368,10 +759,8 @@ def _category_tables(book: CampaignBook) -> dict[str, pd.DataFrame]:
         column = book.definition.sheet(sheet).column(key)
         data = book.frame(sheet)
         counts = data[key].value_counts()
+        values = _in_order(list(column.choices) + list(counts.index), ())
         tables[title] = pd.DataFrame(
-            {
-                column.header: list(column.choices),
-                "数量": [int(counts.get(c, 0)) for c in column.choices],
-            }
+            {column.header: values, "数量": [int(counts.get(c, 0)) for c in values]}
         )
     return tables

@@ -7,7 +7,7 @@ sheet header or a column type by hand.
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,10 +65,41 @@ class Column:
     width: int = 12
     help: str = ""
     in_period: bool = False  # a date that must fall inside the campaign period
+    list: str = ""  # the named list (选项 sheet) a choice column takes its values from
+    closed: bool = True  # False: a value outside the list is used as typed, with a warning
 
     @property
     def type_label(self) -> str:
         return TYPE_LABELS[self.type]
+
+
+@dataclass(frozen=True)
+class ChoiceList:
+    """A named list of choices, as on XLSForm's choices sheet: values plus extra columns.
+
+    The definition gives the defaults; the book's 选项 sheet may replace an open list.
+    A value outside an open list is used as typed (a warning); outside a closed one, an error.
+    """
+
+    name: str
+    values: tuple[str, ...]
+    closed: bool = False
+    extra_headers: tuple[str, ...] = ()
+    extras: tuple[tuple[str, ...], ...] = ()  # one tuple a value, in extra_headers order
+    help: str = ""
+
+    def extra(self, value: str, header: str, default: str = "") -> str:
+        """The ``header`` column of ``value``'s row (``default`` when absent or blank)."""
+        if header not in self.extra_headers or value not in self.values:
+            return default
+        row = self.extras[self.values.index(value)]
+        position = self.extra_headers.index(header)
+        text = row[position] if position < len(row) else ""
+        return text or default
+
+    def where(self, header: str, wanted: str) -> tuple[str, ...]:
+        """The values whose ``header`` column reads ``wanted``."""
+        return tuple(v for v in self.values if self.extra(v, header) == wanted)
 
 
 @dataclass(frozen=True)
@@ -103,6 +134,27 @@ class Definition:
     sheets: tuple[Sheet, ...]
     rules: dict[str, Any] = field(default_factory=dict)
     messages: dict[str, str] = field(default_factory=dict)
+    lists: dict[str, ChoiceList] = field(default_factory=dict)  # 选项: list name -> list
+
+    def choice_list(self, name: str) -> ChoiceList:
+        return self.lists[name]
+
+    def with_lists(self, lists: dict[str, ChoiceList]) -> Definition:
+        """This definition with some lists replaced (the book's 选项 sheet): choices follow."""
+        merged = {**self.lists, **lists}
+        sheets = tuple(
+            replace(
+                sheet,
+                columns=tuple(
+                    replace(c, choices=merged[c.list].values, closed=merged[c.list].closed)
+                    if c.list in merged
+                    else c
+                    for c in sheet.columns
+                ),
+            )
+            for sheet in self.sheets
+        )
+        return replace(self, sheets=sheets, lists=merged)
 
     def sheet(self, key: str) -> Sheet:
         for sheet in self.sheets:
@@ -183,10 +235,24 @@ def load_definition(path: Path | None = None) -> Definition:
     """Read and check the definition (default: the shipped ``workbook/definition.toml``)."""
     path = path or workbook_dir() / "definition.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
+    lists = {raw["name"]: _list(raw) for raw in data.get("lists", ())}
     sheets = tuple(_sheet(raw) for raw in data["sheets"])
     definition = Definition(sheets, data.get("rules", {}), data.get("messages", {}))
+    definition = definition.with_lists(lists)
     _check(definition)
     return definition
+
+
+def _list(raw: dict[str, Any]) -> ChoiceList:
+    items = [item if isinstance(item, list) else [item] for item in raw["items"]]
+    return ChoiceList(
+        name=raw["name"],
+        values=tuple(str(i[0]) for i in items),
+        closed=raw.get("closed", False),
+        extra_headers=tuple(raw.get("columns", ())),
+        extras=tuple(tuple(str(x) for x in i[1:]) for i in items),
+        help=raw.get("help", ""),
+    )
 
 
 def _sheet(raw: dict[str, Any]) -> Sheet:
@@ -228,7 +294,9 @@ def _check(definition: Definition) -> None:
                 raise DefinitionError(f"{sheet.key}.{column.key}: unknown type {column.type}")
             if column.type == "choice" and not column.choices:
                 raise DefinitionError(f"{sheet.key}.{column.key}: a choice column needs choices")
-            if len(",".join(column.choices)) > 255:  # Excel's limit on an inline dropdown list
+            if column.list and column.list not in definition.lists:
+                raise DefinitionError(f"{sheet.key}.{column.key}: no list {column.list}")
+            if not column.list and len(",".join(column.choices)) > 255:  # inline dropdown limit
                 raise DefinitionError(f"{sheet.key}.{column.key}: choices too long for a dropdown")
         for key in (sheet.unit_column, *sheet.duplicate_key):
             if key is not None and key not in keys:

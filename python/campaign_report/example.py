@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .definition import Column, Definition
+from .definition import ChoiceList, Column, Definition
+from .model import LISTS_SHEET, RawSheet, read_lists
 from .resources import workbook_dir
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -17,6 +18,29 @@ _PLAIN_INT = re.compile(r"^-?\d+$")
 
 def example_dir() -> Path:
     return workbook_dir() / "example"
+
+
+def examples_dir() -> Path:
+    """The invented example campaigns (a township, a bureau of another trade), one folder each."""
+    return workbook_dir() / "examples"
+
+
+def example_folders() -> dict[str, Path]:
+    """Every example campaign by name: the bundled one (示例) and the invented ones."""
+    folders = {"示例": example_dir()}
+    if examples_dir().is_dir():
+        folders |= {p.name: p for p in sorted(examples_dir().iterdir()) if p.is_dir()}
+    return folders
+
+
+def load_example_lists(definition: Definition, folder: Path | None = None) -> dict[str, ChoiceList]:
+    """The example's own 选项 rows (选项.csv), read as the book's 选项 sheet would be."""
+    path = (folder or example_dir()) / f"{LISTS_SHEET}.csv"
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = [[cell or None for cell in row] for row in csv.reader(handle)]
+    return read_lists(definition, RawSheet(LISTS_SHEET, rows))
 
 
 def load_example(

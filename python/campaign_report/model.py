@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from . import normalise as nm
-from .definition import Column, Definition, Sheet
+from .definition import ChoiceList, Column, Definition, Sheet
 
 ERROR = "错误"
 WARNING = "警告"
@@ -26,6 +26,9 @@ ROW = "_row"  # the Excel row number of each record travels with it through pand
 # Labels of a total row: a clerk's 合计, or what Excel's own table Total Row writes (汇总 / Total).
 TOTAL_LABELS = frozenset({"合计", "总计", "小计", "共计", "汇总", "Total"})
 HEADER_SEARCH_ROWS = 10
+LISTS_SHEET = "选项"  # the book's own lists, XLSForm's choices sheet
+LIST_NAME_HEADER, LIST_VALUE_HEADER = "列表", "选项"
+AS_TYPED = "as_typed"  # Parsed.note of a value outside an open list
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,7 @@ def load_book(
 ) -> CampaignBook:
     """Turn an adapter's raw sheets into typed tables, normalising every value once."""
     issues: list[Issue] = []
+    definition = definition.with_lists(read_lists(definition, raw_sheets.get(LISTS_SHEET)))
     settings, settings_rows, year = _load_settings(definition, raw_sheets, issues)
     tables = {}
     for sheet in definition.tables:
@@ -141,6 +145,52 @@ def load_book(
             raw = RawSheet(sheet.name, [])
         tables[sheet.key] = _load_table(definition, sheet, raw, year, issues)
     return CampaignBook(definition, settings, settings_rows, tables, issues, year, source)
+
+
+# -- the 选项 sheet --
+
+
+def read_lists(definition: Definition, raw: RawSheet | None) -> dict[str, ChoiceList]:
+    """The open lists the book's 选项 sheet redefines (a list absent there keeps its default)."""
+    if raw is None:
+        return {}
+    header_index = next(
+        (
+            i
+            for i, cells in enumerate(raw.rows[:HEADER_SEARCH_ROWS])
+            if LIST_VALUE_HEADER in [nm.clean_text(c) for c in cells if c is not None]
+        ),
+        None,
+    )
+    if header_index is None:
+        return {}
+    headers = [nm.clean_text(c) if c is not None else "" for c in raw.rows[header_index]]
+    name_pos, value_pos = (
+        _position(headers, LIST_NAME_HEADER),
+        _position(headers, LIST_VALUE_HEADER),
+    )
+    if name_pos is None or value_pos is None:
+        return {}
+    rows: dict[str, list[dict[str, str]]] = {}
+    for cells in raw.rows[header_index + 1 :]:
+        name, value = (nm.clean_text(_cell(cells, p)) for p in (name_pos, value_pos))
+        if name in definition.lists and value:
+            extras = {h: nm.clean_text(_cell(cells, i)) for i, h in enumerate(headers) if h}
+            rows.setdefault(name, []).append({**extras, LIST_VALUE_HEADER: value})
+    lists = {}
+    for name, items in rows.items():
+        default = definition.lists[name]
+        if default.closed:
+            continue
+        values = tuple(dict.fromkeys(i[LIST_VALUE_HEADER] for i in items))
+        first = {v: next(i for i in items if i[LIST_VALUE_HEADER] == v) for v in values}
+        extras = tuple(tuple(first[v].get(h, "") for h in default.extra_headers) for v in values)
+        lists[name] = ChoiceList(name, values, False, default.extra_headers, extras, default.help)
+    return lists
+
+
+def _position(headers: list[str], wanted: str) -> int | None:
+    return headers.index(wanted) if wanted in headers else None
 
 
 # -- settings --
@@ -278,12 +328,19 @@ _PARSERS: dict[str, Callable[[Column, Any, int], nm.Parsed]] = {
     "integer": lambda c, v, y: nm.parse_integer(v),
     "date": lambda c, v, y: nm.parse_date(v, y),
     "daterange": lambda c, v, y: nm.parse_span(v, y),
-    "choice": lambda c, v, y: nm.parse_choice(v, c.choices),
+    "choice": lambda c, v, y: _parse_choice(c, v),
     "bool": lambda c, v, y: nm.parse_bool(v),
     "unit": lambda c, v, y: nm.BLANK if nm.is_blank(v) else nm.Parsed(nm.clean_name(v)),
     "person": lambda c, v, y: nm.BLANK if nm.is_blank(v) else nm.Parsed(nm.clean_name(v)),
     "persons": lambda c, v, y: nm.parse_persons(v),
 }
+
+
+def _parse_choice(column: Column, value: Any) -> nm.Parsed:
+    parsed = nm.parse_choice(value, column.choices)
+    if parsed.ok or column.closed:
+        return parsed
+    return nm.Parsed(nm.clean_text(value), note=AS_TYPED)  # an open list: used as typed
 
 
 def _typed_fields(column: Column, parsed: nm.Parsed) -> dict[str, Any]:
@@ -344,6 +401,21 @@ def _report_parse(
     if not parsed.ok:
         rule = _UNREADABLE.get(column.type, "unreadable_integer")
         issues.append(_cell_issue(definition, rule, ERROR, sheet, column, row, col, value, unit))
+    elif parsed.note == AS_TYPED:
+        issues.append(
+            _cell_issue(
+                definition,
+                "choice_as_typed",
+                WARNING,
+                sheet,
+                column,
+                row,
+                col,
+                value,
+                unit,
+                list=column.list,
+            )
+        )
     elif parsed.approx or parsed.note:
         rule = "approximate" if parsed.approx else "guessed"
         normalised = display(parsed.value)

@@ -18,7 +18,7 @@ from .aggregate import Summary, aggregate
 from .definition import Definition, Sheet, load_definition
 from .docx_writer import write_docx
 from .errors import CampaignError, RefusedError
-from .example import load_example
+from .example import load_example, load_example_lists
 from .model import CampaignBook, RawSheet, load_book
 from .report import render_document, to_markdown
 from .validate import ValidationResult, validate
@@ -49,10 +49,16 @@ def open_book(
     return load_book(definition, raw, source=str(path))
 
 
-def build_example(out: Path, definition: Definition | None = None) -> Path:
-    """Write the seed campaign's filled workbook (.xlsm: with the 控制台 buttons)."""
+def build_example(
+    out: Path, definition: Definition | None = None, folder: Path | None = None
+) -> Path:
+    """Write an example campaign's filled workbook (.xlsm: with the 控制台 buttons).
+
+    ``folder`` holds one CSV a sheet (default: the bundled seed campaign).
+    """
     definition = definition or load_definition()
-    records, settings = load_example(definition)
+    definition = definition.with_lists(load_example_lists(definition, folder))
+    records, settings = load_example(definition, folder)
     return build_workbook(definition, Path(out), records, settings)
 
 

@@ -18,6 +18,7 @@ import xlsxwriter
 
 from ..atomic import atomic_path
 from ..definition import Column, Definition, Sheet
+from ..model import LIST_NAME_HEADER, LIST_VALUE_HEADER, LISTS_SHEET
 
 INSTRUCTIONS_SHEET = "填表说明"
 UNIT_LIST_NAME = "单位名单"  # a defined name over the roster, so a new unit shows in every dropdown
@@ -78,12 +79,15 @@ def _write(
             _write_settings(book, styles, sheet, settings)
         else:
             _write_table(book, styles, sheet, records.get(sheet.key, ()), unit_copy)
+    _write_lists(book, styles, definition)
     for worksheet in book.worksheets():
         worksheet.set_landscape()
         worksheet.set_paper(9)  # A4
         worksheet.fit_to_pages(1, 0)  # all columns on one page width, as many pages down as needed
     roster = definition.sheet("units")
     book.define_name(UNIT_LIST_NAME, _roster_formula(roster))
+    for name in definition.lists:
+        book.define_name(list_range_name(name), _list_formula(name))
     book.set_properties({"title": "活动台账", "comments": "由 campaign-report 生成"})
     if unit_copy is not None:
         _make_unit_copy(book, definition, unit_copy)
@@ -133,6 +137,45 @@ def _roster_formula(roster: Sheet) -> str:
     """A list that grows with the roster: OFFSET over the filled part of its first column."""
     ref = f"'{roster.name}'"
     return f"=OFFSET({ref}!$A$2,0,0,MAX(1,COUNTA({ref}!$A:$A)-1),1)"
+
+
+# -- 选项: every dropdown list, editable by the office --
+
+
+def list_range_name(list_name: str) -> str:
+    return f"选项_{list_name}"
+
+
+def _list_formula(list_name: str) -> str:
+    """The rows of one list on 选项, wherever they stand, as long as they stay together."""
+    ref = f"'{LISTS_SHEET}'"
+    return (
+        f'=OFFSET({ref}!$B$1,MATCH("{list_name}",{ref}!$A:$A,0)-1,0,'
+        f'MAX(1,COUNTIF({ref}!$A:$A,"{list_name}")),1)'
+    )
+
+
+def _write_lists(book: xlsxwriter.Workbook, styles: _Styles, definition: Definition) -> None:
+    extra = list(dict.fromkeys(h for cl in definition.lists.values() for h in cl.extra_headers))
+    headers = [LIST_NAME_HEADER, LIST_VALUE_HEADER, *extra, "说明"]
+    sheet = book.add_worksheet(LISTS_SHEET)
+    for col, header in enumerate(headers):
+        sheet.write_string(0, col, header, styles.header)
+        sheet.set_column(col, col, 14 if col < len(headers) - 1 else 50)
+    row = 1
+    for choice_list in definition.lists.values():
+        note = ("固定列表，不能修改。" if choice_list.closed else "") + choice_list.help
+        for position, value in enumerate(choice_list.values):
+            sheet.write_string(row, 0, choice_list.name, styles.text)
+            sheet.write_string(row, 1, value, styles.text)
+            for header in choice_list.extra_headers:
+                text = choice_list.extra(value, header)
+                if text:
+                    sheet.write_string(row, headers.index(header), text, styles.text)
+            if position == 0 and note:
+                sheet.write_string(row, len(headers) - 1, note, styles.wrap)
+            row += 1
+    sheet.freeze_panes(1, 0)
 
 
 # -- 填表说明 --
@@ -317,7 +360,16 @@ def _add_validation(
         "input_title": column.header[:32],
         "input_message": column.help[:255],
     }
-    if column.type == "choice":
+    if column.type == "choice" and column.list:
+        rule |= {
+            "validate": "list",
+            "source": f"={list_range_name(column.list)}",
+            "error_type": "stop" if column.closed else "information",
+            "error_message": "请从下拉框中选择。"
+            if column.closed
+            else "不在“选项”表的列表中，将按所填内容使用；常用的可在“选项”表中增加。",
+        }
+    elif column.type == "choice":
         rule |= {
             "validate": "list",
             "source": list(column.choices),
