@@ -38,7 +38,7 @@ def test_per_unit_counts_follow_normalised_unit_names(example: Path, edit) -> No
 
 def test_distinct_counts_ignore_stray_spaces(example: Path, edit) -> None:
     facts = aggregate(open_book(example)).facts["visits"]
-    assert (facts["visitors"], facts["enterprises"], facts["rows"]) == (86, 123, 137)
+    assert (facts["visitors"], facts["targets"], facts["main_rows"]) == (86, 123, 137)
     editor = edit(example)
     name = editor.get("走访", 60, "对象名称")
     visitor = editor.get("走访", 60, "走访人").split("、")[0]
@@ -55,7 +55,7 @@ def test_distinct_counts_ignore_stray_spaces(example: Path, edit) -> None:
     )
     editor.save()
     facts = aggregate(open_book(example)).facts["visits"]
-    assert (facts["visitors"], facts["enterprises"], facts["rows"]) == (86, 123, 138)
+    assert (facts["visitors"], facts["targets"], facts["main_rows"]) == (86, 123, 138)
 
 
 def test_named_facts_of_the_seed(example_master: Path) -> None:

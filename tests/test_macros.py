@@ -9,17 +9,14 @@ from conftest import Editor
 from remote_book import actions, open_remote
 
 from campaign_report import macros, outputs
-from campaign_report.adapters.xlsx_template import build_workbook
-from campaign_report.example import load_example
 from campaign_report.excel_build import CONTROL_SHEET
-from campaign_report.steps import check_file
+from campaign_report.steps import build_example, check_file
 
 
 @pytest.fixture
 def control_book(tmp_path: Path, definition) -> Path:
     """The example as the office has it: an .xlsm with the 控制台 sheet."""
-    records, settings = load_example(definition)
-    return build_workbook(definition, tmp_path / "台账.xlsm", records, settings)
+    return build_example(tmp_path / "台账.xlsm", definition)
 
 
 def _sheet_position(book, name: str) -> int:
@@ -38,7 +35,7 @@ def _status(book) -> str:
 def test_validate_marks_the_planted_error_and_lists_it(control_book: Path, edit) -> None:
     editor: Editor = edit(control_book)
     editor.book = __import__("openpyxl").load_workbook(control_book, keep_vba=True)
-    editor.set("走访", 5, "对象类别", "工厂")
+    editor.set("走访", 5, "对象类别", None)
     editor.save()
     book = open_remote(control_book)
     visits = _sheet_position(book, "走访")  # before the 校验结果 sheet is added in front
@@ -50,7 +47,7 @@ def test_validate_marks_the_planted_error_and_lists_it(control_book: Path, edit)
     assert marked.pop((4, 3)) == "#FFC7CE"  # D5, the planted error
     assert set(marked.values()) == {"#FFEB9C"}  # the example's three guessed dates, as warnings
     notes = [a for a in done if a["func"] == "addNote" and a.get("sheet_position") == visits]
-    assert notes[0]["args"][0] == "$D$5" and "工厂" in notes[0]["args"][1]
+    assert notes[0]["args"][0] == "$D$5" and "对象类别" in notes[0]["args"][1]
     assert {"func": "addSheet", "args": [0, outputs.ISSUES_SHEET]}.items() <= next(
         a for a in done if a["func"] == "addSheet"
     ).items()
@@ -123,7 +120,7 @@ def test_a_refused_report_is_a_message_in_the_book(control_book: Path, tmp_path:
     import openpyxl
 
     book = openpyxl.load_workbook(control_book, keep_vba=True)
-    book["走访"]["D5"] = "工厂"
+    book["走访"]["D5"] = None
     book.save(control_book)
     remote = open_remote(control_book)
     assert macros.generate_report(remote, out_dir=tmp_path) is None
@@ -147,7 +144,7 @@ def test_a_plain_xlsx_without_control_sheet_gets_the_message_on_its_issue_sheet(
 
 def test_a_rerun_clears_the_marks_of_the_last_run(example: Path, edit) -> None:
     editor = edit(example)
-    editor.set("走访", 5, "对象类别", "工厂")
+    editor.set("走访", 5, "对象类别", None)
     editor.save()
     _, checked = check_file(example)  # as if the last run left its marks and list
     editor = edit(checked)

@@ -88,7 +88,7 @@ def test_columns_are_found_by_header_wherever_they_stand(example: Path, edit) ->
         ("征求意见表", "发放份数", "一些", "unreadable_integer"),
         ("活动", "日期", "3月26-日", "unreadable_range"),
         ("心得体会", "是否上报", "也许", "bad_bool"),
-        ("督查", "检查方式", "抽查", "bad_choice"),
+        ("意见建议", "整改状态", "快好了", "bad_choice"),
     ],
 )
 def test_unreadable_values_are_kept_and_reported_at_their_cell(

@@ -17,7 +17,7 @@ from campaign_report.steps import open_book, report_file, write_report
 
 SEED_FACTS = [
     "3月10日召开局党委会",
-    "由局长任组长，其他班子成员任副组长，各科所队室负责人为成员",
+    "由局长任组长，其他班子成员任副组长，各单位负责人为成员",
     "人教科负责实施，监察室负责督查，办公室负责协调",
     "3月10日召开全系统动员大会",
     "在松阳红盾网开设“解放思想大讨论专栏”",
@@ -77,13 +77,13 @@ def test_sections_are_numbered_as_in_the_seed(seed_report: Path) -> None:
     ]
     assert [h[0] for h in headings] == list("一二三四五六七八九")
     assert headings[0] == "一、成立领导小组，落实责任人员。"
-    assert headings[-1] == "九、讨论效果初显，下步仍需努力。"
+    assert headings[-1] == "九、活动成效初显，下步仍需努力。"
 
 
 def test_projects_and_opinions_are_real_word_tables(seed_report: Path) -> None:
     opinions, projects = _tables(seed_report)
     assert opinions[0] == ["意见建议", "整改措施", "责任单位", "责任人"] and len(opinions) == 5
-    assert projects[0][:3] == ["序号", "项目名称", "责任科室"] and len(projects) == 11
+    assert projects[0][:3] == ["序号", "项目名称", "责任单位"] and len(projects) == 11
     assert [row[0] for row in projects[1:]] == [str(n) for n in range(1, 11)]
 
 
@@ -154,14 +154,14 @@ def test_sections_without_data_are_left_out_and_numbering_closes_up(
     report_file(example, out)
     text = _text(out)
     assert "强化督促检查" not in text
-    assert "八、讨论效果初显，下步仍需努力。" in text
+    assert "八、活动成效初显，下步仍需努力。" in text
 
 
 def test_a_book_with_errors_is_refused_unless_forced(
     example: Path, edit, tmp_path: Path, capsys
 ) -> None:
     editor = edit(example)
-    editor.set("走访", 5, "对象类别", "工厂")
+    editor.set("走访", 5, "对象类别", None)
     editor.save()
     with pytest.raises(RefusedError, match="1个错误"):
         write_report(open_book(example), tmp_path / "r.docx")

@@ -93,7 +93,8 @@ PLANTS: dict[str, tuple[Plant, str]] = {
     "unreadable_date": (_cell("走访", "走访日期", "2008-13-45"), "错误"),
     "unreadable_range": (_cell("活动", "日期", "3月26-日"), "错误"),
     "unreadable_integer": (_cell("征求意见表", "回收份数", "一些"), "错误"),
-    "bad_choice": (_cell("走访", "对象类别", "工厂"), "错误"),
+    "bad_choice": (_cell("意见建议", "整改状态", "快好了"), "错误"),
+    "choice_as_typed": (_cell("走访", "对象类别", "工厂"), "警告"),
     "bad_bool": (_cell("心得体会", "是否上报", "也许"), "错误"),
     "out_of_bounds": (_cell("活动", "参加人数", 200000), "错误"),
     "unknown_unit": (_cell("督查", "被检查单位", "宣传科"), "错误"),
@@ -165,20 +166,18 @@ def test_messages_say_what_and_how(example: Path, edit) -> None:
 def test_cli_exit_codes_and_json(example: Path, edit, capsys) -> None:
     assert main(["validate", str(example), "--no-copy"]) == 0
     editor = edit(example)
-    editor.set("走访", 5, "对象类别", "工厂")
+    editor.set("走访", 5, "对象类别", None)
     editor.save()
     capsys.readouterr()
     assert main(["validate", str(example), "--json", "--no-copy"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is False and data["errors"] == 1
-    assert {"rule": "bad_choice", "sheet": "走访", "cell": "D5"}.items() <= data["issues"][
-        0
-    ].items()
+    assert {"rule": "required", "sheet": "走访", "cell": "D5"}.items() <= data["issues"][0].items()
 
 
 def test_the_input_file_is_never_changed(example: Path, edit) -> None:
     editor = edit(example)
-    editor.set("走访", 5, "对象类别", "工厂")
+    editor.set("走访", 5, "对象类别", None)
     editor.save()
     before = sha256(example)
     assert main(["validate", str(example)]) == 1
@@ -189,7 +188,7 @@ def test_the_input_file_is_never_changed(example: Path, edit) -> None:
 @pytest.fixture
 def checked(example: Path, edit) -> tuple[Path, Path]:
     editor = edit(example)
-    editor.set("走访", 5, "对象类别", "工厂")
+    editor.set("走访", 5, "对象类别", None)
     editor.set("心得体会", 4, "字数", 500)
     editor.save()
     result, out = check_file(example)
@@ -202,7 +201,7 @@ def test_checked_copy_marks_bad_cells_and_lists_issues(checked) -> None:
     book = openpyxl.load_workbook(out)
     bad = book["走访"]["D5"]
     assert bad.fill.fgColor.rgb.endswith(outputs.COLOURS["错误"])
-    assert bad.comment.author == outputs.MARK_AUTHOR and "工厂" in bad.comment.text
+    assert bad.comment.author == outputs.MARK_AUTHOR and "对象类别" in bad.comment.text
     assert book["心得体会"].cell(4, 5).fill.fgColor.rgb.endswith(outputs.COLOURS["警告"])
     sheet = book[outputs.ISSUES_SHEET]
     assert book.sheetnames[0] == outputs.ISSUES_SHEET
@@ -271,7 +270,7 @@ def test_an_xlsm_gives_a_plain_xlsx_copy_that_excel_can_open(tmp_path: Path, def
 def test_several_mailed_back_copies_in_one_run(example: Path, edit, tmp_path: Path, capsys) -> None:
     good = Path(shutil.copy(example, tmp_path / "办公室.xlsx"))
     editor = edit(example)
-    editor.set("走访", 5, "对象类别", "工厂")
+    editor.set("走访", 5, "对象类别", None)
     editor.save()
     broken = tmp_path / "损坏.xlsx"
     broken.write_bytes(b"not a workbook")

@@ -23,6 +23,8 @@ from .model import ROW, CampaignBook
 
 DEFAULT_ESSAY_KIND = "心得体会"  # a blank 类别 counts as a 心得
 LISTED_TITLES = 3  # a kind with more rows than this is written "包括……等"
+LISTED_NAMES = 8  # more names than this are counted, not listed
+TABLE_ROWS = 20  # the report's tables stop here; the rest stays in the book
 Rows = tuple[tuple[str, int], ...]  # (sheet name, Excel row)
 
 
@@ -51,9 +53,10 @@ class Summary:
     def key_figures(self) -> list[tuple[str, Any]]:
         """The headline numbers, labelled in Chinese, for the 汇总 sheet and the CLI."""
         f = self.facts
+        main, measure = f["visits"]["main_kind"] or "对象", f["visits"]["main_measure"]
         return [
-            ("参加走访的干部职工（人）", f["visits"]["visitors"]),
-            ("走访对象（个，去重）", f["visits"]["targets"]),
+            (f"参加走访{main}的干部职工（人）", f["visits"]["visitors"]),
+            (f"走访{main}（{measure}，去重）", f["visits"]["targets"]),
             ("走访记录（次）", f["visits"]["rows"]),
             ("讨论小组（个）", f["discussion_groups"]),
             ("发放征求意见表（份）", f["feedback"]["questionnaires_out"]),
@@ -264,6 +267,7 @@ def _leading_group(book: CampaignBook, found: _Facts) -> dict[str, Any]:
         "deputies": _people_words(roles["副组长"]),
         "deputy_count": len(roles["副组长"]),
         "members": _distinct(members["name"]),
+        "member_words": _member_words(members),
         "member_count": len(members),
         "member_posts": _distinct(members["post"]),
         "all_unit_heads": len(non_leadership) > 0
@@ -272,9 +276,10 @@ def _leading_group(book: CampaignBook, found: _Facts) -> dict[str, Any]:
         "duties": {duty: _distinct(roles[duty]["unit"]) for duty in ("实施", "督查", "协调")},
         "size": len(people),
         "assignments": [
-            {"who": r["post"] or r["name"], "name": r["name"], "duty": r["duty"]}
-            for r in _records(assigned, ["name", "post", "duty"])
+            {"who": r["name"] or r["post"], "duty": _duty(r["duty"])}
+            for r in _records(assigned.head(LISTED_NAMES), ["name", "post", "duty"])
         ],
+        "more_assignments": len(assigned) > LISTED_NAMES,
     }
     add = found.add
     add(
@@ -320,6 +325,19 @@ def _leading_group(book: CampaignBook, found: _Facts) -> dict[str, Any]:
         assigned,
     )
     return result
+
+
+def _member_words(members: pd.DataFrame) -> str:
+    """Members by name, or a count when there are many."""
+    names = _distinct(members["name"])
+    if len(names) > LISTED_NAMES or not names:
+        return f"{len(members)}名同志" if len(members) else ""
+    return "、".join(names)
+
+
+def _duty(text: Any) -> str:
+    text = str(text).strip().rstrip("。；，")
+    return text if text.startswith("负责") else f"负责{text}"
 
 
 def _activities(book: CampaignBook, found: _Facts) -> dict[str, Any]:
@@ -386,6 +404,7 @@ def _kind_summary(
     return {
         "kind": kind,
         "count": len(records),
+        "single": len(records) == 1,
         "unit": kinds.extra(kind, "计数单位", "次") if kinds else "次",
         "verb": kinds.extra(kind, "说法", "开展") if kinds else "开展",
         "section": section,
@@ -445,6 +464,9 @@ def _feedback(book: CampaignBook, found: _Facts) -> dict[str, Any]:
         "questionnaires_back": _count(questionnaires["returned"]),
         "questionnaire_rows": len(questionnaires),
         "topics": topics,
+        "topics_shown": topics[:LISTED_NAMES],
+        "topics_table": topics[:TABLE_ROWS],
+        "more_topics": len(topics) > LISTED_NAMES,
         "with_measure": int(data["measure"].notna().sum()),
         "with_owner": with_owner,
         "all_owned": len(data) > 0 and with_owner == len(data),
@@ -518,6 +540,8 @@ def _essays(book: CampaignBook, found: _Facts) -> dict[str, Any]:
         "count": len(data),
         "by_kind": [{"kind": k, "count": int(by_kind[k])} for k in order],
         "essays": len(essays),
+        "several_kinds": len(order) > 1,
+        "one_each": order == [DEFAULT_ESSAY_KIND] and len(authors) == len(data),
         "authors": len(authors),
         "all_middle_or_above": all_middle,
         "everyone": bool(expected) and expected <= written,
@@ -658,7 +682,8 @@ def _projects(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     counts = data["progress"].value_counts()
     result = {
         "count": len(data),
-        "rows": rows,
+        "rows": rows[:TABLE_ROWS],
+        "more_rows": len(rows) > TABLE_ROWS,
         "year": years[0] if years else book.year,
         "units": _distinct(data["unit"]),
         "with_timetable": int(data["milestones"].notna().sum()),
@@ -684,9 +709,11 @@ def _inspections(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     present = _in_order(data["method"], methods.values if methods else ())
     result = {
         "count": len(data),
-        "inspectors": _distinct(data["inspector"]),
+        "inspectors": _distinct(data["inspector"])[:LISTED_NAMES],
+        "more_inspectors": len(_distinct(data["inspector"])) > LISTED_NAMES,
         "methods": present,
         "by_method": [{"method": m, "count": int(counts[m])} for m in present],
+        "several_methods": len(present) > 1,
         "good_practices": int(data["good_practice"].notna().sum()),
         "inspected_units": len(inspected & set(roster)),
     }

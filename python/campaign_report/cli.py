@@ -143,6 +143,8 @@ def _aggregate(args: argparse.Namespace) -> int:
     summary, out = summarise_file(Path(args.book), args.out and Path(args.out), progress=_progress)
     for label, value in summary.key_figures():
         print(f"{label}：{value}")
+    if summary.trace is not None:
+        _print_left_out(summary.trace.left_out_lines())
     print(f"汇总表：{out}")
     return 0
 
@@ -160,6 +162,7 @@ def _report(args: argparse.Namespace) -> int:
             markdown=args.markdown,
             force=args.force,
             progress=_progress,
+            left_out=_print_left_out,
         )
     except RefusedError as error:
         raise RefusedError(f"{error}。确需生成可加 --force。") from error
@@ -244,6 +247,16 @@ def _merge(args: argparse.Namespace) -> int:
     print(result.summary_line())
     print(f"合并后的台账：{out}" if out else "（--check：只列出改动，没有写出文件）")
     return 0
+
+
+def _print_left_out(lines: list[str]) -> None:
+    """未写入报告: the rows no statement of the report used (see the 报告依据 sheet)."""
+    if lines:
+        print("未写入报告的记录：")
+        for line in lines:
+            print(f"  {line}")
+    else:
+        print("未写入报告的记录：无（每行记录都已写入报告）")
 
 
 class _TerminalProgress:

@@ -27,6 +27,7 @@ COLUMN_TYPES = (
     "choice",
     "bool",
     "unit",
+    "units",
     "person",
     "persons",
 )
@@ -40,6 +41,7 @@ TYPE_LABELS = {
     "choice": "下拉选择",
     "bool": "是/否",
     "unit": "单位（下拉选择）",
+    "units": "单位（可多个，用顿号分隔）",
     "person": "姓名",
     "persons": "姓名（可多人）",
 }

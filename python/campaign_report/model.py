@@ -331,6 +331,7 @@ _PARSERS: dict[str, Callable[[Column, Any, int], nm.Parsed]] = {
     "choice": lambda c, v, y: _parse_choice(c, v),
     "bool": lambda c, v, y: nm.parse_bool(v),
     "unit": lambda c, v, y: nm.BLANK if nm.is_blank(v) else nm.Parsed(nm.clean_name(v)),
+    "units": lambda c, v, y: nm.parse_persons(v),
     "person": lambda c, v, y: nm.BLANK if nm.is_blank(v) else nm.Parsed(nm.clean_name(v)),
     "persons": lambda c, v, y: nm.parse_persons(v),
 }

@@ -27,7 +27,11 @@ from .validate import ValidationResult
 
 ISSUES_SHEET = "校验结果"
 SUMMARY_SHEET = "汇总"
-TOOL_SHEETS = (ISSUES_SHEET, SUMMARY_SHEET)
+BASIS_SHEET = "报告依据"  # every figure the report states, and every row it left out
+TOOL_SHEETS = (ISSUES_SHEET, SUMMARY_SHEET, BASIS_SHEET)
+BASIS_HEADERS = ("状态", "数据名称", "事实", "报告中的文字", "数值", "计算方法", "来源行")
+STATED, LEFT_OUT = "已写入报告", "未写入报告"
+MAX_SOURCE_TEXT = 2000  # a figure over very many scattered rows lists the first of them
 MARK_AUTHOR = "campaign-report 校验"  # a note by this author is the tool's, cleared on the next run
 COLOURS = {"错误": "FFC7CE", "警告": "FFEB9C"}  # Excel's own bad / neutral fills
 ISSUE_HEADERS = (
@@ -409,3 +413,50 @@ def log_plan(
 
 def _as_text(value: Any) -> Any:
     return f"'{value}" if isinstance(value, str) and value.startswith("=") else value
+
+
+@dataclass(frozen=True)
+class BasisRow:
+    """One line of 报告依据: a stated figure, or a row the report left out; ``link`` its cell."""
+
+    values: tuple[Any, ...]
+    link: str  # in-book location of the first source row, "" when none
+
+
+def basis_rows(trace: Any) -> list[BasisRow]:
+    """The 报告依据 table (headers :data:`BASIS_HEADERS`): stated figures, then rows left out."""
+    from .report import row_ranges  # the report module owns the trace and its wording
+
+    rows = []
+    for fact, words in trace.stated:
+        by_sheet: dict[str, list[int]] = {}
+        for sheet, row in fact.rows:
+            by_sheet.setdefault(sheet, []).append(row)
+        sources = "；".join(f"{s}!{row_ranges(r)}" for s, r in by_sheet.items())
+        if len(sources) > MAX_SOURCE_TEXT:
+            sources = sources[:MAX_SOURCE_TEXT] + "……"
+        link = link_target(fact.rows[0][0], f"A{fact.rows[0][1]}") if fact.rows else ""
+        values = (STATED, fact.key, fact.label, words, value_text(fact.value), fact.how, sources)
+        rows.append(BasisRow(values, link))
+    for sheet, numbers in trace.left_out.items():
+        for row in numbers:
+            values = (LEFT_OUT, "", "", "", "", "", f"{sheet}!{row}")
+            rows.append(BasisRow(values, link_target(sheet, f"A{row}")))
+    return rows
+
+
+def value_text(value: Any) -> Any:
+    """A fact's value as one cell: numbers stay numbers, lists and records become short text."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, dict):
+        if "count" in value and "unit" in value:  # one kind of activity
+            return f"{value['count']}{value['unit']}"
+        if "targets" in value:  # one kind of visit target
+            return f"{value['targets']}{value['measure']}（{value['rows']}次）"
+        return "；".join(f"{k}：{value_text(v)}" for k, v in value.items() if v)[:500]
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(value_text(v)) for v in value)[:500]
+    return str(value)[:500]

@@ -4,11 +4,18 @@ The template (``templates/工作总结.md.j2``) is plain text an office clerk ca
 edit: ``## `` starts a level-one heading, ``### `` a level-two heading, a blank
 line ends a paragraph and ``| a | b |`` lines make a table. It runs in Jinja's
 sandbox and sees only the summary's facts, the settings and a few filters.
+
+The template asks for figures through one helper, ``fact("visits.visitors")``,
+which records each use and where in the text it fell. After rendering,
+:class:`Trace` knows every figure the report states (with its words and source
+rows) and every data row that reached no statement (未写入报告).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +23,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from . import wording
-from .aggregate import Summary
+from .aggregate import Fact, Summary
 from .document import Block, Document, Heading, Paragraph, Table, full_width_punctuation
 from .errors import TemplateError
 from .model import CampaignBook
@@ -26,8 +33,38 @@ DEFAULT_TEMPLATE = "工作总结.md.j2"
 _SECTION_NUMERALS = "一二三四五六七八九十"
 
 
+@dataclass
+class Trace:
+    """What a rendering stated: each figure with its words, and the rows it left out."""
+
+    stated: list[tuple[Fact, str]] = field(default_factory=list)  # in order of first use
+    left_out: dict[str, list[int]] = field(default_factory=dict)  # sheet name -> Excel rows
+
+    def left_out_lines(self) -> list[str]:
+        """One line a sheet: 走访：第5、9-12行."""
+        return [f"{sheet}：第{row_ranges(rows)}行" for sheet, rows in self.left_out.items()]
+
+    @property
+    def left_out_count(self) -> int:
+        return sum(len(rows) for rows in self.left_out.values())
+
+
+def row_ranges(rows: list[int]) -> str:
+    """[5, 6, 7, 9] -> 5-7、9."""
+    parts: list[str] = []
+    for row in sorted(set(rows)):
+        if parts and parts[-1].split("-")[-1] == str(row - 1):
+            parts[-1] = f"{parts[-1].split('-')[0]}-{row}"
+        else:
+            parts.append(str(row))
+    return "、".join(parts)
+
+
 def render_document(book: CampaignBook, summary: Summary, template: Path | None = None) -> Document:
-    """Return the summary document of ``book``: template body plus front and back matter."""
+    """Return the summary document of ``book``: template body plus front and back matter.
+
+    The rendering's :class:`Trace` is left on ``summary.trace``.
+    """
     settings = book.settings
     body = render_body(summary, template)
     style = settings.get("date_style") or "阿拉伯数字"
@@ -54,8 +91,11 @@ def render_body(summary: Summary, template: Path | None = None) -> str:
     except OSError as error:
         raise TemplateError(f"无法读取报告模板“{path}”：{error.strerror}") from error
     env = _environment(summary)
+    recorder = _Recorder(summary)
     try:
-        return env.from_string(source).render(_context(summary))
+        compiled = env.from_string(source)
+        for chunk in compiled.generate(_context(summary, recorder)):
+            recorder.write(chunk)
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(
             f"报告模板“{path.name}”第{error.lineno}行有语法错误：{error.message}"
@@ -64,6 +104,61 @@ def render_body(summary: Summary, template: Path | None = None) -> str:
         line = _template_line(error)
         where = f"第{line}行" if line else ""
         raise TemplateError(f"报告模板“{path.name}”{where}出错：{error}") from error
+    body = recorder.text()
+    summary.trace = recorder.trace(body)
+    return wording.tidy(body)
+
+
+class _Recorder:
+    """Collects the rendered text and, for each fact the template asks for, where it fell."""
+
+    def __init__(self, summary: Summary) -> None:
+        self.summary = summary
+        self.chunks: list[str] = []
+        self.length = 0
+        self.uses: list[tuple[str, int]] = []
+
+    def write(self, chunk: str) -> None:
+        self.chunks.append(chunk)
+        self.length += len(chunk)
+
+    def text(self) -> str:
+        return "".join(self.chunks)
+
+    def fact(self, key: str) -> Any:
+        found = self.summary.sources.get(key)
+        if found is None:
+            raise jinja2.UndefinedError(f"没有名为“{key}”的数据")
+        self.uses.append((key, self.length))
+        return found.value
+
+    def trace(self, body: str) -> Trace:
+        words: dict[str, str] = {}
+        for key, position in self.uses:
+            said = _sentence_at(body, position)
+            if key not in words or (said and not words[key]):
+                words[key] = said
+        stated = [(self.summary.sources[k], w) for k, w in words.items()]
+        reached = {row for fact, _ in stated for row in fact.rows}
+        left_out = {
+            sheet: [r for r in rows if (sheet, r) not in reached]
+            for sheet, rows in self.summary.data_rows.items()
+        }
+        return Trace(stated, {s: rows for s, rows in left_out.items() if rows})
+
+
+def _sentence_at(body: str, position: int) -> str:
+    """The sentence of the rendered body that the text written after ``position`` belongs to."""
+    start = position
+    while start < len(body) and body[start] in " \n":
+        start += 1
+    begin = max(body.rfind(c, 0, start) for c in "。；！？\n") + 1
+    ends = [i for i in (body.find(c, start) for c in "。；！？\n") if i >= 0]
+    end = min(ends) + 1 if ends else len(body)
+    said = body[begin:end].strip()
+    if said.startswith("#") or said.startswith("|"):
+        said = said.lstrip("#| ").strip()
+    return wording.tidy(said)[:200]
 
 
 def _template_line(error: Exception) -> int | None:
@@ -93,13 +188,18 @@ def _environment(summary: Summary) -> SandboxedEnvironment:
         span=wording.span,
         cnjoin=wording.join,
         pair_methods=wording.pair_methods,
+        trim=wording.trim,
+        quoted=wording.quoted,
         cell=lambda v: str(v if v is not None else "").replace("|", "｜").replace("\n", " "),
     )
-    env.globals.update(xun=wording.xun)
+    env.tests["column"] = wording.is_column_title
+    env.globals.update(
+        xun=wording.xun, clause=wording.clause, sentence=wording.sentence, period=wording.period
+    )
     return env
 
 
-def _context(summary: Summary) -> dict[str, Any]:
+def _context(summary: Summary, recorder: _Recorder | None = None) -> dict[str, Any]:
     counters = {"section": 0, "item": 0}
 
     def section() -> str:
@@ -114,14 +214,52 @@ def _context(summary: Summary) -> dict[str, Any]:
         return f"{counters['item']}、"
 
     facts = summary.facts
-    span = facts["duration"]
+    settings = facts["settings"]
+    fact = (recorder or _Recorder(summary)).fact
+    step = int(settings.get("round_to") or 10)
     return {
         **facts,
-        "s": facts["settings"],
-        "duration_text": wording.duration(span["months"], span["days"]),
+        "s": settings,
+        "fact": fact,
+        "activity": _activity_sentence(fact, step),
+        "duration_text": wording.period(settings.get("period_start"), settings.get("period_end")),
         "section": section,
         "item": item,
     }
+
+
+def _activity_sentence(fact: Callable[[str], Any], step: int) -> Callable[[str], str]:
+    """The generic statement of one kind of activity: how many, when, who, which."""
+
+    def activity(kind: str) -> str:
+        k = fact(f"activities.{kind}")
+        when = wording.span(k["span"])
+        if k["count"] == 1:
+            r = k["records"][0]
+            return wording.sentence(
+                when,
+                wording.clause("{}{}", k["verb"], r["title"] or kind),
+                wording.clause("共{}支队伍参赛", r["teams"]),
+                wording.clause("{}人参加", r["participants"]),
+                r["content"],
+            )
+        name = k["title"]
+        titles = ""
+        if name == kind and k["titles"]:
+            titles = ("包括{}等" if k["more_titles"] else "分别为{}").format(
+                wording.quoted(k["titles"])
+            )
+        return wording.sentence(
+            when,
+            f"共{k['verb']}{name}{k['count']}{k['unit']}",
+            titles,
+            wording.clause("共有{}支队伍参赛", k["teams"] or None),
+            wording.clause("参加{}人次", wording.approx(k["participants"], step) or None)
+            if k["participants"]
+            else "",
+        )
+
+    return activity
 
 
 # -- the body text -> blocks --

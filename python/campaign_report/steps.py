@@ -20,7 +20,7 @@ from .docx_writer import write_docx
 from .errors import CampaignError, RefusedError
 from .example import load_example, load_example_lists
 from .model import CampaignBook, RawSheet, load_book
-from .report import render_document, to_markdown
+from .report import render_body, render_document, to_markdown
 from .validate import ValidationResult, validate
 
 Progress = Callable[[str], None]
@@ -182,6 +182,7 @@ def summarise_file(
     out, book = _open_for_copy(path, out, "汇总", progress)
     progress("汇总……")
     summary = aggregate(book)
+    render_body(summary)  # leaves the trace (报告依据) of the default report on the summary
     progress("写出汇总副本……")
     return summary, xlsx_writer.write_summary_copy(Path(path), out, summary, progress)
 
@@ -193,12 +194,17 @@ def report_file(
     markdown: bool = False,
     force: bool = False,
     progress: Progress = _quiet,
+    left_out: Callable[[list[str]], None] | None = None,
 ) -> dict[str, Path]:
-    """生成报告: write the 工作总结 .docx (and .md); refused while the book has errors."""
+    """生成报告: write the 工作总结 .docx (and .md); refused while the book has errors.
+
+    ``left_out`` receives the rows no statement used (未写入报告), one line a sheet.
+    """
     progress(f"读取“{Path(path).name}”……")
     book = open_book(path, progress=progress)
     progress("校验、汇总并生成工作总结……")
-    return write_report(book, out or sibling(path, "工作总结", ".docx"), template, markdown, force)
+    out = out or sibling(path, "工作总结", ".docx")
+    return write_report(book, out, template, markdown, force, left_out)
 
 
 def write_report(
@@ -207,6 +213,7 @@ def write_report(
     template: Path | None = None,
     markdown: bool = False,
     force: bool = False,
+    left_out: Callable[[list[str]], None] | None = None,
 ) -> dict[str, Path]:
     """Validate, aggregate and render ``book``; the shared core of the CLI and the Excel button."""
     result = validate(book)
@@ -216,7 +223,10 @@ def write_report(
             f"工作簿有{len(result.errors)}个错误，请先改正后再生成报告"
             f"（第一个：{first.sheet}!{first.cell} {first.message}）"
         )
-    document = render_document(book, aggregate(book), template)
+    summary = aggregate(book)
+    document = render_document(book, summary, template)
+    if left_out is not None and summary.trace is not None:
+        left_out(summary.trace.left_out_lines())
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     # With LibreOffice at hand the closing block is fitted to the measured pages.

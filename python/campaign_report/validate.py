@@ -181,13 +181,18 @@ def units_in_roster(book: CampaignBook) -> Iterator[Issue]:
     roster = _roster_keys(book, "units", "name")
     for s in _tables(book):
         for column in s.sheet.columns:
-            if column.type == "unit" and s.present(column) and roster:
+            if column.type in ("unit", "units") and s.present(column) and roster:
                 values = s.table.data[column.key]
-                unknown = values.notna() & ~values.map(lambda v: nm.name_key(v) in roster).astype(
-                    bool
-                )
+                unknown = values.notna() & ~values.map(
+                    lambda v: all(nm.name_key(u) in roster for u in _several(v))
+                ).astype(bool)
                 for index in values.index[unknown]:
                     yield s.issue("unknown_unit", ERROR, index, column)
+
+
+def _several(value: object) -> tuple[str, ...]:
+    """A units cell holds several names (城东村、城西村); a unit cell one."""
+    return value if isinstance(value, tuple) else (str(value),)
 
 
 @rule

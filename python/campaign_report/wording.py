@@ -89,3 +89,85 @@ def duration(months: int | None, days: int | None) -> str:
     if months:
         return "两个月" if months == 2 else f"{cn(months)}个月"
     return f"{days}天" if days else ""
+
+
+def period(start: dt.date | None, end: dt.date | None) -> str:
+    """How long a campaign ran, as documents say it: 一个月 / 近三个月 / 三个多月 / 20天.
+
+    Whole calendar months are counted exactly (3月1日至3月31日 is 一个月); otherwise a
+    span under 45 days is given in days and a longer one in months, roughly.
+    """
+    if not (start and end) or end < start:
+        return ""
+    days = (end - start).days + 1
+    after = end + dt.timedelta(days=1)
+    if start.day == 1 and after.day == 1:
+        return _months((after.year - start.year) * 12 + after.month - start.month)
+    if days < 45:
+        return f"{days}天"
+    months, rest = divmod(days / 30.44, 1)
+    if rest >= 0.7:
+        return "近" + _months(int(months) + 1)
+    if rest <= 0.15:
+        return _months(int(months))
+    return _months(int(months)).replace("个月", "个多月")
+
+
+def _months(count: int) -> str:
+    return "两个月" if count == 2 else f"{cn(count)}个月"
+
+
+_END_PUNCTUATION = "。；，、,;.！!：: \u3000"
+
+
+def trim(text: Any) -> str:
+    """A cell's text without the punctuation it may or may not end with; blank gives ''."""
+    if text is None or isinstance(text, float):
+        return ""
+    return str(text).strip().rstrip(_END_PUNCTUATION)
+
+
+def blank(value: Any) -> bool:
+    """True for None, NaN, '' and empty lists: a clause built on it is left out."""
+    if value is None or value == "" or value == () or value == []:
+        return True
+    return isinstance(value, float) and value != value
+
+
+def clause(pattern: str, *values: Any) -> str:
+    """``pattern`` with ``{}`` filled in, or '' when any value is blank (the clause drops out)."""
+    if any(blank(v) for v in values):
+        return ""
+    return pattern.format(*(trim(v) if isinstance(v, str) else v for v in values))
+
+
+def sentence(*parts: Any, end: str = "。") -> str:
+    """Non-blank parts joined by ，and closed by ``end``; no part at all gives ''."""
+    kept = [trim(p) for p in parts if not blank(p)]
+    kept = [p for p in kept if p]
+    return "，".join(kept) + end if kept else ""
+
+
+def quoted(items: Iterable[Any]) -> str:
+    """“甲”“乙”“丙”: titles quoted, blanks left out."""
+    return "".join(f"“{trim(i)}”" for i in items if trim(i))
+
+
+def tidy(text: str) -> str:
+    """Repair what joined clauses may leave: doubled or clashing punctuation, empty quotes."""
+    import re
+
+    text = re.sub(r"“\s*”|「\s*」|（\s*）", "", text)
+    text = re.sub(r"[，、；]+(?=[。；！？])", "", text)
+    text = re.sub(r"。{2,}", "。", text)
+    text = re.sub(r"，{2,}", "，", text)
+    text = re.sub(r"([，。；])\s*[，；]", r"\1", text)
+    return text
+
+
+COLUMN_WORDS = ("专栏", "栏目", "专版", "专题", "网页", "橱窗")
+
+
+def is_column_title(title: Any) -> bool:
+    """A title that names a column or page (…专栏), so "在{地点}开设“{名称}”" reads right."""
+    return trim(title).endswith(COLUMN_WORDS)

@@ -155,12 +155,42 @@ def write_summary_copy(source: Path, out: Path, summary: Summary, progress: Any 
         tool = Workbook()
         tool.remove(tool.active)
         write_summary_sheet(tool, summary)
+        if summary.trace is not None:
+            write_basis_sheet(tool, summary.trace)
         return write_patched_copy(Path(source), out, tool, progress=progress)
     except PATCH_FAILURES:
         pass
     book = load(Path(source), out)
     write_summary_sheet(book, summary)
+    if summary.trace is not None:
+        write_basis_sheet(book, summary.trace)
     return save_atomically(book, out)
+
+
+def write_basis_sheet(book: Workbook, trace: Any) -> Worksheet:
+    """报告依据: each figure the report states with its source rows, then the rows left out."""
+    sheet = _fresh_sheet(book, outputs.BASIS_SHEET, index=1)
+    sheet["A1"] = "报告依据"
+    sheet["A1"].font = TITLE_FONT
+    rows = outputs.basis_rows(trace)
+    _write_table(
+        sheet,
+        3,
+        1,
+        outputs.BASIS_HEADERS,
+        [r.values for r in rows],
+        "T_basis",
+        (12, 22, 18, 60, 16, 30, 30),
+    )
+    for offset, row in enumerate(rows, start=4):
+        for cell in sheet[offset]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # the tool writes text, never a formula
+        if row.link:
+            sheet.cell(offset, len(outputs.BASIS_HEADERS)).hyperlink = f"#{row.link}"
+    sheet.freeze_panes = "A4"
+    book.active = 0
+    return sheet
 
 
 def write_summary_sheet(book: Workbook, summary: Summary) -> Worksheet:
