@@ -148,6 +148,8 @@ def _in_order(values: Any, order: Iterable[str]) -> list[str]:
 
 
 def _split_list(text: Any) -> list[str]:
+    if isinstance(text, tuple):  # a several-units or several-names cell, already split
+        return list(text)
     parsed = nm.parse_persons(text) if isinstance(text, str) else nm.BLANK
     return list(parsed.value or ())
 

@@ -298,6 +298,8 @@ def units_that_reported_nothing(book: CampaignBook) -> Iterator[Issue]:
     if units.data.empty:
         return
     exempt = set(book.definition.rules.get("exempt_unit_kinds", ()))
+    kinds = book.definition.lists.get("单位类别")
+    exempt |= set(kinds.where("不需填报", "是")) if kinds else set()  # the 选项 sheet's flag
     expected = units.data[~units.data["kind"].isin(exempt)]
     header = units.sheet.column("name").header
     for sheet in book.definition.tables:
