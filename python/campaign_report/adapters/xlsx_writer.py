@@ -186,8 +186,9 @@ def write_basis_sheet(book: Workbook, trace: Any) -> Worksheet:
         for cell in sheet[offset]:
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # the tool writes text, never a formula
-        if row.link:
-            sheet.cell(offset, len(outputs.BASIS_HEADERS)).hyperlink = f"#{row.link}"
+        if row.link:  # an in-book link to the first source row
+            cell = sheet.cell(offset, len(outputs.BASIS_HEADERS))
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=row.link)
     sheet.freeze_panes = "A4"
     book.active = 0
     return sheet
