@@ -13,6 +13,7 @@ rows) and every data row that reached no statement (未写入报告).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -90,10 +91,9 @@ def render_body(summary: Summary, template: Path | None = None) -> str:
         source = path.read_text(encoding="utf-8")
     except OSError as error:
         raise TemplateError(f"无法读取报告模板“{path}”：{error.strerror}") from error
-    env = _environment(summary)
     recorder = _Recorder(summary)
     try:
-        compiled = env.from_string(source)
+        compiled = _compiled(source, int(summary.facts["settings"].get("round_to") or 10))
         for chunk in compiled.generate(_context(summary, recorder)):
             recorder.write(chunk)
     except jinja2.TemplateSyntaxError as error:
@@ -172,15 +172,19 @@ def _template_line(error: Exception) -> int | None:
     return line
 
 
-def _environment(summary: Summary) -> SandboxedEnvironment:
-    settings = summary.facts["settings"]
+@functools.lru_cache(maxsize=8)
+def _compiled(source: str, step: int) -> jinja2.Template:
+    """The template compiled once per text and rounding step: compiling costs most."""
+    return _environment(step).from_string(source)
+
+
+def _environment(step: int) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    step = int(settings.get("round_to") or 10)
     env.filters.update(
         cn=wording.cn,
         approx=lambda n: wording.approx(n, step=step),
