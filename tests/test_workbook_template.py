@@ -9,9 +9,14 @@ import openpyxl
 import pytest
 from conftest import soffice_convert
 
-from campaign_report.adapters.xlsx_template import INSTRUCTIONS_SHEET, UNIT_LIST_NAME
+from campaign_report.adapters.xlsx_template import (
+    INSTRUCTIONS_SHEET,
+    UNIT_LIST_NAME,
+    list_range_name,
+)
 from campaign_report.cli import main
 from campaign_report.definition import Definition
+from campaign_report.model import LISTS_SHEET
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +40,8 @@ def test_schema_json_lists_every_sheet_and_column(capsys, definition: Definition
 
 def test_template_has_a_sheet_per_definition_sheet(template: Path, definition: Definition) -> None:
     book = openpyxl.load_workbook(template)
-    assert book.sheetnames == [INSTRUCTIONS_SHEET, *(s.name for s in definition.sheets)]
+    names = [INSTRUCTIONS_SHEET, *(s.name for s in definition.sheets), LISTS_SHEET]
+    assert book.sheetnames == names
 
 
 def test_each_table_sheet_is_an_excel_table_with_frozen_styled_headers(
@@ -72,7 +78,10 @@ def test_dropdowns_for_choices_and_units_dates_validated(
             letter = openpyxl.utils.get_column_letter(index + 1)
             dv = rules[letter]
             assert dv.promptTitle == column.header[:32] and dv.prompt == column.help
-            if column.type == "choice":
+            if column.type == "choice" and column.list:  # the list's rows on the 选项 sheet
+                assert (dv.type, dv.formula1) == ("list", list_range_name(column.list))
+                assert (dv.errorStyle or "stop") == ("stop" if column.closed else "information")
+            elif column.type == "choice":
                 assert dv.type == "list"
                 assert dv.formula1.strip('"').split(",") == list(column.choices)
             elif column.type == "unit":
@@ -127,3 +136,23 @@ def test_settings_rows_are_as_tall_as_their_text(example_master: Path, definitio
         assert height >= 15 * lines, (sheet[f"A{row}"].value, height, lines)
         tall += lines > 1
     assert tall >= 5  # the example's long paragraphs and 说明 do wrap
+
+
+def test_the_lists_sheet_holds_every_list_and_its_names_cover_its_rows(
+    template: Path, definition: Definition
+) -> None:
+    book = openpyxl.load_workbook(template)
+    rows = [[c.value for c in r] for r in book[LISTS_SHEET].iter_rows()]
+    headers = rows[0]
+    for name, choice_list in definition.lists.items():
+        mine = [r for r in rows[1:] if r[0] == name]
+        assert [r[1] for r in mine] == list(choice_list.values), name
+        for header in choice_list.extra_headers:
+            column = headers.index(header)
+            assert [r[column] or "" for r in mine] == [
+                choice_list.extra(v, header) for v in choice_list.values
+            ]
+        formula = book.defined_names[list_range_name(name)].attr_text
+        assert (
+            f'MATCH("{name}"' in formula and f"COUNTIF('{LISTS_SHEET}'!$A:$A,\"{name}\")" in formula
+        )

@@ -216,9 +216,27 @@ def definition_markdown(definition: Definition) -> str:
                 f"| {column.header} | {how} | {'是' if column.required else ''} | {column.help} |"
             )
         lines.append("")
+    lines += _lists_markdown(definition)
     lines += ["## 校验规则与提示", "", "| 规则 | 提示 |", "|---|---|"]
     lines += [f"| `{rule}` | {text} |" for rule, text in definition.messages.items()]
     return "\n".join(lines) + "\n"
+
+
+def _lists_markdown(definition: Definition) -> list[str]:
+    lines = [
+        "## 选项",
+        "",
+        "各下拉列表的选项，默认如下。办公室可在工作簿的“选项”表中增删改（同一列表的行要连在一起）；"
+        "填写列表之外的内容时按所填内容使用并给出警告。标“固定”的列表不能修改，填写其他内容是错误。",
+        "",
+        "| 列表 | 选项 | 附加列 | 说明 |",
+        "|---|---|---|---|",
+    ]
+    for cl in definition.lists.values():
+        extra = "、".join(cl.extra_headers)
+        note = ("固定。" if cl.closed else "") + cl.help
+        lines.append(f"| {cl.name} | {'、'.join(cl.values)} | {extra} | {note} |")
+    return [*lines, ""]
 
 
 def _column_json(column: Column) -> dict[str, Any]:
