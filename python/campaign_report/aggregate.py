@@ -134,9 +134,8 @@ def _span(row: pd.Series, key: str = "date") -> nm.DateSpan | None:
 def _distinct(values: Any) -> list[str]:
     """Distinct display values in first-seen order, compared by name_key."""
     seen: dict[str, str] = {}
-    for value in values:
-        if isinstance(value, str) and value and nm.name_key(value) not in seen:
-            seen[nm.name_key(value)] = value
+    for value in dict.fromkeys(v for v in values if isinstance(v, str) and v):  # key each once
+        seen.setdefault(nm.name_key(value), value)
     return list(seen.values())
 
 
@@ -342,6 +341,13 @@ def _duty(text: Any) -> str:
     return text if text.startswith("负责") else f"负责{text}"
 
 
+SECTIONS = ("组织领导", "宣传动员", "学习讨论", "征求意见", "系列活动", "督查", "总结")
+DEFAULT_SECTION = "系列活动"  # a kind whose 所属部分 is blank or unknown is written here
+RECORD_KEYS = (
+    "title", "unit", "group", "place", "leader", "participants", "teams", "daily_staff", "content"
+)  # fmt: skip
+
+
 def _activities(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     data = book.frame("activities").sort_values(["date", ROW], kind="stable")
     kinds = _list(book, "活动类型")
@@ -350,27 +356,8 @@ def _activities(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     summaries: dict[str, dict[str, Any]] = {}
     for kind in order:
         rows = data[data["kind"] == kind]
-        records = []
-        for _, row in rows.iterrows():
-            record = {
-                k: _plain(row[k])
-                for k in (
-                    "title",
-                    "unit",
-                    "group",
-                    "place",
-                    "leader",
-                    "participants",
-                    "teams",
-                    "daily_staff",
-                    "content",
-                )
-            }
-            record["span"] = _span(row)
-            record["places"] = _split_list(row["place"])
-            records.append(record)
-        by_kind[kind] = records
-        summaries[kind] = _kind_summary(kind, kinds, records)
+        by_kind[kind] = _activity_records(rows.head(LISTED_TITLES))  # many rows: a few named
+        summaries[kind] = _kind_summary(kind, kinds, rows, by_kind[kind])
         found.add(
             f"activities.{kind}",
             f"活动：{kind}",
@@ -392,34 +379,41 @@ def _activities(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     }
 
 
+def _activity_records(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    records = []
+    for _, row in rows.iterrows():
+        record = {k: _plain(row[k]) for k in RECORD_KEYS}
+        record["span"] = _span(row)
+        record["places"] = _split_list(row["place"])
+        records.append(record)
+    return records
+
+
 def _kind_summary(
-    kind: str, kinds: ChoiceList | None, records: list[dict[str, Any]]
+    kind: str, kinds: ChoiceList | None, rows: pd.DataFrame, records: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """How many, when, who took part, and the titles, of one kind of activity."""
-    spans = [r["span"] for r in records if r["span"]]
-    first = min((s.start for s in spans), default=None)
-    last = max((s.end for s in spans), default=None)
-    titles = _distinct(r["title"] for r in records)
-    participants = [r["participants"] for r in records if r["participants"] is not None]
-    teams = [r["teams"] for r in records if r["teams"] is not None]
-    section = kinds.extra(kind, "所属部分", "系列活动") if kinds else "系列活动"
+    first = _date(rows["date"].min())
+    last = _date(rows["date_end"].fillna(rows["date"]).max())
+    titles = _distinct(rows["title"].drop_duplicates())
+    section = kinds.extra(kind, "所属部分", DEFAULT_SECTION) if kinds else DEFAULT_SECTION
     return {
         "kind": kind,
-        "count": len(records),
-        "single": len(records) == 1,
+        "count": len(rows),
+        "single": len(rows) == 1,
         "unit": kinds.extra(kind, "计数单位", "次") if kinds else "次",
         "verb": kinds.extra(kind, "说法", "开展") if kinds else "开展",
-        "section": section,
+        "section": section if section in SECTIONS else DEFAULT_SECTION,
         "span": nm.DateSpan(first, last) if first and last else None,
         "title": titles[0] if len(titles) == 1 else kind,
         "titles": titles[:LISTED_TITLES],
         "more_titles": len(titles) > LISTED_TITLES,
-        "participants": sum(participants),
-        "teams": sum(teams),
+        "participants": _count(rows["participants"]),
+        "teams": _count(rows["teams"]),
         "places": _distinct(p for r in records for p in r["places"]),
-        "groups": _distinct(r["group"] for r in records),
-        "records": records[:LISTED_TITLES],
-        "all_records": len(records) <= LISTED_TITLES,
+        "groups": _distinct(rows["group"].drop_duplicates()),
+        "records": records,
+        "all_records": len(rows) <= LISTED_TITLES,
     }
 
 
@@ -597,8 +591,7 @@ def _visits(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     focus = data[data["target_kind"] == main] if main else data.iloc[0:0]
     visitors = _distinct(n for names in focus["visitors"].dropna() for n in names)
     all_visitors = _distinct(n for names in data["visitors"].dropna() for n in names)
-    dates = [d for d in map(_date, focus["date"]) if d]
-    all_dates = [d for d in map(_date, data["date"]) if d]
+    first, last = _date(focus["date"].min()), _date(focus["date"].max())
     help_counts = focus["help_with"].value_counts()
     solved_rows = data[data["solved"].notna()]
     result = {
@@ -610,10 +603,8 @@ def _visits(book: CampaignBook, found: _Facts) -> dict[str, Any]:
         "all_visitors": len(all_visitors),
         "targets": len(_distinct(focus["target_name"])),
         "enterprises": len(_distinct(focus["target_name"])),
-        "first": min(dates) if dates else None,
-        "last": max(dates) if dates else None,
-        "all_first": min(all_dates) if all_dates else None,
-        "all_last": max(all_dates) if all_dates else None,
+        "first": first,
+        "last": last,
         "help_with": [h for h in help_counts.index if h != "其他"][:3],
         "units": len(_distinct(focus["unit"])),
         "solved": _count(data["solved"]),
@@ -755,15 +746,14 @@ def _per_unit(book: CampaignBook) -> pd.DataFrame:
     columns: dict[str, list[int]] = {}
     other: dict[str, int] = {}
     for title, (sheet, unit_column, measure) in PER_UNIT_COLUMNS.items():
-        counts: dict[str, int] = {}
-        for _, row in book.frame(sheet).iterrows():
-            amount = 1 if measure == "rows" else row[measure]
-            if amount is None or pd.isna(amount):
-                continue
-            for unit in _split_list(row[unit_column]) or [None]:
-                key = nm.name_key(unit) if unit else None
-                if key is not None:
-                    counts[key] = counts.get(key, 0) + int(amount)
+        data = book.frame(sheet)
+        amounts = pd.Series(1, index=data.index) if measure == "rows" else data[measure]
+        # a cell naming several units counts once for each of them
+        unique = {v: _unit_keys(v) for v in data[unit_column].drop_duplicates()}
+        keys = data[unit_column].map(unique.get)
+        exploded = pd.DataFrame({"key": keys, "amount": amounts}).explode("key")
+        exploded = exploded.dropna(subset=["key", "amount"])
+        counts = {k: int(v) for k, v in exploded.groupby("key")["amount"].sum().items()}
         columns[title] = [counts.get(k, 0) for k in roster]
         other[title] = sum(v for k, v in counts.items() if k not in roster)
     table = pd.DataFrame({UNIT_HEADER: list(roster.values()), **columns})
@@ -771,6 +761,13 @@ def _per_unit(book: CampaignBook) -> pd.DataFrame:
         table.loc[len(table)] = [OTHER_LABEL, *other.values()]
     totals = {UNIT_HEADER: TOTAL_LABEL} | {c: int(table[c].sum()) for c in PER_UNIT_COLUMNS}
     return pd.concat([table, pd.DataFrame([totals])], ignore_index=True)
+
+
+def _unit_keys(value: Any) -> list[str | None]:
+    """The roster keys a unit cell names: one, several (a units cell), or none."""
+    if isinstance(value, tuple):
+        return [nm.name_key(u) for u in value] or [None]
+    return [nm.name_key(value)] if isinstance(value, str) and value else [None]
 
 
 def _category_tables(book: CampaignBook) -> dict[str, pd.DataFrame]:
