@@ -274,3 +274,14 @@ def test_each_button_shows_its_steps_in_the_status_bar_and_gives_it_back(
     assert steps[0] == "正在读取工作簿……" and len(steps) >= 2
     assert all(s.startswith("正在") for s in steps)
     assert book.app.shown[-1] is False  # Excel's own status bar is back
+
+
+def test_aggregate_writes_the_basis_sheet(control_book: Path) -> None:
+    book = open_remote(control_book)
+    summary = macros.aggregate(book)
+    done = actions(book)
+    assert any(a["func"] == "addSheet" and a["args"][1] == outputs.BASIS_SHEET for a in done)
+    blocks = [a["values"] for a in done if a["func"] == "setValues" and a["values"]]
+    basis = next(b for b in blocks if tuple(b[0]) == outputs.BASIS_HEADERS)
+    assert len(basis) - 1 == len(summary.trace.stated)  # the seed leaves no row out
+    assert {row[0] for row in basis[1:]} == {outputs.STATED}

@@ -455,7 +455,7 @@ def _feedback(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     result = {
         "count": len(data),
         "channels": present,
-        "channel_words": [channels.extra(c, "说法") if channels else "" for c in present],
+        "channel_words": [_channel_word(channels, c) for c in present],
         "questionnaires_out": _count(questionnaires["handed_out"]),
         "questionnaires_back": _count(questionnaires["returned"]),
         "questionnaire_rows": len(questionnaires),
@@ -513,6 +513,15 @@ def _feedback(book: CampaignBook, found: _Facts) -> dict[str, Any]:
         returned,
     )
     return result
+
+
+ROW_CHANNELS = ("征求意见表", "走访", "座谈会")  # stated from their own sheets or rows
+
+
+def _channel_word(channels: ChoiceList | None, channel: str) -> str:
+    """How the report names a channel: its 说法, else the channel itself (not the row ones)."""
+    word = channels.extra(channel, "说法") if channels else ""
+    return word or ("" if channel in ROW_CHANNELS else channel)
 
 
 def _essays(book: CampaignBook, found: _Facts) -> dict[str, Any]:

@@ -23,7 +23,8 @@ from .aggregate import aggregate as aggregate_book
 from .collect import COPIES_FOLDER, LOG_SHEET, late_units
 from .definition import load_definition
 from .errors import CampaignError
-from .model import CampaignBook, RawSheet, load_book
+from .model import LISTS_SHEET, CampaignBook, RawSheet, load_book
+from .report import render_body
 from .steps import merge_files, sibling, write_report
 from .validate import validate as validate_book
 
@@ -98,7 +99,7 @@ def _reported(function: F) -> F:
 
 def _read(host: Host) -> CampaignBook:
     definition = load_definition()
-    sheets = host.read_sheets([s.name for s in definition.sheets])
+    sheets = host.read_sheets([*(s.name for s in definition.sheets), LISTS_SHEET])
     return load_book(definition, sheets, source=host.name)
 
 
@@ -121,6 +122,7 @@ def aggregate(book: Any = None) -> Any:
     book_data = _read(book)
     _step(book, "正在汇总……")
     summary = aggregate_book(book_data)
+    render_body(summary)  # the default report's trace: which rows it states (报告依据)
     _step(book, "正在写回汇总表……")
     book.apply_plan(outputs.summary_plan(summary, book.sheet_names()))
     return summary

@@ -376,12 +376,20 @@ def summary_plan(summary: Summary, sheet_names: Collection[str]) -> WritePlan:
         if number == 0:
             charts += unit_charts(SUMMARY_SHEET, row + 1, table)
         row += len(table.rows) + 4
+    fresh, status = [SUMMARY_SHEET], "汇总完成，见“汇总”表。"
+    if summary.trace is not None:  # 报告依据: the figures the default report states
+        fresh.append(BASIS_SHEET)
+        basis = [list(BASIS_HEADERS), *(list(r.values) for r in basis_rows(summary.trace))]
+        blocks.append(CellBlock(BASIS_SHEET, 1, 1, [["报告依据"]], TITLE))
+        blocks.append(CellBlock(BASIS_SHEET, 3, 1, basis, HEADER))
+        left = summary.trace.left_out_count
+        status += f"另有{left}条记录未写入报告，见“报告依据”表。" if left else ""
     return WritePlan(
-        fresh_sheets=[SUMMARY_SHEET],
+        fresh_sheets=fresh,
         blocks=blocks,
         charts=charts,
         activate=SUMMARY_SHEET,
-        status=Status("汇总完成，见“汇总”表。", *status_place(sheet_names)),
+        status=Status(status, *status_place(sheet_names)),
     )
 
 

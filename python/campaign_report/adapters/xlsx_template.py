@@ -192,7 +192,8 @@ def _write_instructions(book: xlsxwriter.Workbook, styles: _Styles, definition: 
     sheet.write(
         1,
         0,
-        "黄色列名为必填项。下拉框中的单位取自“单位”表；日期可写 2008-03-10、3月10日 等。",
+        "黄色列名为必填项。下拉框中的单位取自“单位”表，其他下拉选项取自“选项”表"
+        "（可在同一列表的行中间插入新行增加选项）；日期可写 2008-03-10、3月10日 等。",
         styles.text,
     )
     row = 3
