@@ -133,11 +133,10 @@ class _Recorder:
         return found.value
 
     def trace(self, body: str) -> Trace:
-        words: dict[str, str] = {}
+        said: dict[str, list[str]] = {}
         for key, position in self.uses:
-            said = _sentence_at(body, position)
-            if key not in words or (said and not words[key]):
-                words[key] = said
+            said.setdefault(key, []).append(_sentence_at(body, position))
+        words = {k: _best_words(self.summary.sources[k].value, s) for k, s in said.items()}
         stated = [(self.summary.sources[k], w) for k, w in words.items()]
         reached = {row for fact, _ in stated for row in fact.rows}
         left_out = {
@@ -145,6 +144,16 @@ class _Recorder:
             for sheet, rows in self.summary.data_rows.items()
         }
         return Trace(stated, {s: rows for s, rows in left_out.items() if rows})
+
+
+def _best_words(value: Any, sentences: list[str]) -> str:
+    """The sentence that shows the figure (六 or 6 or 120余), else the last one it was asked in."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        shown = (str(value), wording.cn(value), wording.approx(value).removesuffix("余"))
+        for sentence in sentences:
+            if any(text in sentence for text in shown):
+                return sentence
+    return next((s for s in reversed(sentences) if s), "")
 
 
 def _sentence_at(body: str, position: int) -> str:
