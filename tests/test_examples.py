@@ -23,6 +23,7 @@ from campaign_report.example import example_folders
 from campaign_report.model import CampaignBook, Table
 from campaign_report.report import render_body
 from campaign_report.steps import build_example, open_book, report_file, summarise_file
+from campaign_report.wording import approx, cn
 
 EXPECTED = {
     "青石镇": [
@@ -195,6 +196,10 @@ def test_the_basis_sheet_accounts_for_every_row(
     assert covered == _data_rows(books[name], definition)
     assert not left_out  # the default report states something of every row of the examples
     assert all(r[3] for r in stated if r[6])  # each figure with rows has words in the report
+    for row in stated:  # a count's words show the count (六 or 6, or 120余 for 123)
+        if isinstance(row[4], int) and row[4] and row[6]:
+            shown = (str(row[4]), cn(row[4]), approx(row[4]).removesuffix("余"))
+            assert any(text in row[3] for text in shown), row
     link = sheet.cell(4, len(outputs.BASIS_HEADERS)).hyperlink
     assert link is not None and link.location.startswith("'")
 
