@@ -193,6 +193,15 @@ class Definition:
                 for s in self.sheets
             ],
             "rules": self.rules,
+            "lists": [
+                {
+                    "name": cl.name,
+                    "closed": cl.closed,
+                    "columns": list(cl.extra_headers),
+                    "items": [[v, *cl.extras[i]] for i, v in enumerate(cl.values)],
+                }
+                for cl in self.lists.values()
+            ],
         }
 
 
