@@ -378,7 +378,7 @@ def summary_plan(summary: Summary, sheet_names: Collection[str]) -> WritePlan:
         row += len(table.rows) + 4
     fresh, status = [SUMMARY_SHEET], "汇总完成，见“汇总”表。"
     if summary.trace is not None:  # 报告依据: the figures the default report states
-        fresh.append(BASIS_SHEET)
+        fresh.insert(0, BASIS_SHEET)  # added first, so 汇总 lands in front of it
         basis = [list(BASIS_HEADERS), *(list(r.values) for r in basis_rows(summary.trace))]
         blocks.append(CellBlock(BASIS_SHEET, 1, 1, [["报告依据"]], TITLE))
         blocks.append(CellBlock(BASIS_SHEET, 3, 1, basis, HEADER))
