@@ -32,14 +32,12 @@ from openpyxl.styles import PatternFill
 
 import campaign_report
 from campaign_report import libreoffice, outputs
-from campaign_report.adapters.xlsx_template import build_workbook
 from campaign_report.cli import main as cli_main
-from campaign_report.example import load_example
 from campaign_report.excel_build import CONTROL_SHEET, MACROS
-from campaign_report.steps import check_file, report_file, summarise_file
+from campaign_report.steps import build_example, check_file, report_file, summarise_file
 
 HERE = Path(__file__).resolve().parent
-PLANTED = ("走访", 5, "对象类别", "工厂")  # not one of the choices: an error at 走访!D5
+PLANTED = ("走访", 5, "对象类别", None)  # a required cell emptied: an error at 走访!D5
 USER_NOTE = ("走访", "A7", "用户自己的批注", "00FF00")  # the user's own note and colour
 MANIFEST_NS = "{http://openoffice.org/2001/manifest}"
 OOR_NS = "{http://openoffice.org/2001/registry}"
@@ -78,8 +76,7 @@ def book_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def planted(book_dir: Path, definition) -> tuple[Path, str]:
     """The example as the office has it (.xlsm), a planted error, and a note of the user's."""
-    records, settings = load_example(definition)
-    path = build_workbook(definition, book_dir / "台账.xlsm", records, settings)
+    path = build_example(book_dir / "台账.xlsm", definition)  # with the example's 选项
     editor = Editor(path, definition)
     editor.book = openpyxl.load_workbook(path, keep_vba=True)
     sheet, row, header, value = PLANTED
@@ -219,7 +216,7 @@ def test_validate_colours_and_notes_the_planted_error_as_the_cli_marks_it(
     before, after = clicked["before"], clicked["validate"]
     colours = _new_marks(after, before, "colours")
     notes = _new_marks(after, before, "notes")
-    assert colours["走访!D5"] == 0xFFC7CE and "“工厂”不在可选项中" in notes["走访!D5"]
+    assert colours["走访!D5"] == 0xFFC7CE and "“对象类别”不能为空" in notes["走访!D5"]
     expected = _cli_marks(planted[0])  # the command line on the same file
     assert colours == {where: colour for where, (colour, _) in expected.items()}
     assert notes == {where: note for where, (_, note) in expected.items()}
@@ -271,7 +268,7 @@ def test_aggregate_writes_the_cli_figures_and_the_totals_add_up(
     seen = clicked["aggregate"]
     grid = seen[outputs.SUMMARY_SHEET]["values"]
     plan = outputs.summary_plan(summary, [CONTROL_SHEET])
-    for block in plan.blocks:
+    for block in (b for b in plan.blocks if b.sheet == outputs.SUMMARY_SHEET):
         for r, row in enumerate(block.values):
             for c, value in enumerate(row):
                 got = grid[block.row - 1 + r][block.col - 1 + c]
