@@ -334,14 +334,14 @@ def test_a_merged_book_validates_and_names_each_issues_file(round_, edit, capsys
     master, copies = round_
     editor = edit(copy_of(copies))
     row = editor.append(
-        "走访", {"走访日期": "3月25日", "单位": UNIT, "走访人": "郑健", "对象类别": "工厂"}
+        "走访", {"走访日期": "3月45日", "单位": UNIT, "走访人": "郑健", "对象类别": "企业"}
     )
     editor.set("走访", row, "对象名称", "古市镇某厂")
     editor.save()
     _, out = merge_files(master, [copies])
     assert main(["validate", str(out), "--no-copy"]) == 1
     printed = capsys.readouterr().out
-    line = next(line for line in printed.splitlines() if "工厂" in line)
+    line = next(line for line in printed.splitlines() if "3月45日" in line)
     assert f"台账.{UNIT}.xlsx 第{row}行" in line
 
 

@@ -107,3 +107,12 @@ def test_rows_naming_a_unit_outside_the_roster_count_on_their_own_row(example: P
     assert table.at[TOTAL_LABEL, "金点子（条）"] == 26
     assert table.at["古市工商所", "接受督查（次）"] == 2  # its own row and the shared cell
     assert table.at[TOTAL_LABEL, "接受督查（次）"] == 9  # one visit counted for each unit named
+
+
+def test_the_units_copies_carry_the_books_lists(example: Path, tmp_path: Path) -> None:
+    from campaign_report.steps import split_file
+
+    _add_list_row(example, {"列表": "活动类型", "选项": "读书会", "所属部分": "学习讨论"})
+    copy = split_file(example, tmp_path / "copies")[0]
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(copy)[LISTS_SHEET].iter_rows()]
+    assert ["活动类型", "读书会"] in [r[:2] for r in rows]

@@ -19,7 +19,7 @@ from .definition import Definition, Sheet, load_definition
 from .docx_writer import write_docx
 from .errors import CampaignError, RefusedError
 from .example import load_example, load_example_lists
-from .model import CampaignBook, RawSheet, load_book
+from .model import LISTS_SHEET, CampaignBook, RawSheet, load_book, read_lists
 from .report import render_body, render_document, to_markdown
 from .validate import ValidationResult, validate
 
@@ -260,6 +260,8 @@ def split_file(master: Path, outdir: Path, progress: Progress = _quiet) -> list[
     """Write one copy a unit of the 单位 sheet into ``outdir``: 台账.古市工商所.xlsx …"""
     master, outdir = Path(master), Path(outdir)
     definition = load_definition()
+    lists = read_raw_sheets(master, only={LISTS_SHEET}).get(LISTS_SHEET)
+    definition = definition.with_lists(read_lists(definition, lists))  # the copies' dropdowns
     tables, settings, units = _read_master(master, definition, progress, whole=True)
     protected = collect.office_sheet_keys(definition)
     mark = functools.partial(
