@@ -50,9 +50,10 @@ def test_the_users_tables_validations_and_names_survive(example: Path) -> None:
     _, checked = check_file(example)
     _, summary = summarise_file(example)
     source = openpyxl.load_workbook(example)
-    for copy, tool_sheet in ((checked, outputs.ISSUES_SHEET), (summary, outputs.SUMMARY_SHEET)):
+    tools = ((checked, outputs.ISSUES_SHEET, ()), (summary, outputs.SUMMARY_SHEET, ("报告依据",)))
+    for copy, tool_sheet, more in tools:
         book = openpyxl.load_workbook(copy)
-        assert book.sheetnames == [tool_sheet, *source.sheetnames]
+        assert book.sheetnames == [tool_sheet, *more, *source.sheetnames]
         assert book.active.title == tool_sheet
         assert set(book.defined_names) == set(source.defined_names)
         for name in source.sheetnames:
