@@ -57,7 +57,7 @@ class Summary:
         return [
             (f"参加走访{main}的干部职工（人）", f["visits"]["visitors"]),
             (f"走访{main}（{measure}，去重）", f["visits"]["targets"]),
-            ("走访记录（次）", f["visits"]["rows"]),
+            (f"走访{main}（次）", f["visits"]["main_rows"]),  # the main kind only, not all 走访
             ("讨论小组（个）", f["discussion_groups"]),
             ("发放征求意见表（份）", f["feedback"]["questionnaires_out"]),
             ("回收征求意见表（份）", f["feedback"]["questionnaires_back"]),
