@@ -106,11 +106,15 @@ def test_unreadable_values_are_kept_and_reported_at_their_cell(
     assert table.raw.at[index, table.sheet.columns[col - 1].key] == typed  # kept as typed
 
 
-def test_guessed_values_are_warned_about(example_master: Path) -> None:
+def test_year_less_dates_inside_the_period_are_read_without_a_warning(
+    example_master: Path,
+) -> None:
+    """3/24, ３月２７日 and 3月26-28日 (the forms 填表说明 recommends) are not in doubt."""
     book = open_book(example_master)
-    guessed = {(i.sheet, i.value) for i in book.issues if i.rule == "guessed"}
-    assert ("走访", "3/24") in guessed and ("走访", "３月２７日") in guessed
-    assert all(i.severity == "警告" for i in book.issues)
+    assert book.issues == []
+    visits = book.frame("visits")
+    typed = book.table("visits").raw["date"]
+    assert visits.loc[typed == "３月２７日", "date"].iloc[0].date() == dt.date(2008, 3, 27)
 
 
 def test_both_readers_give_the_same_tables(example_master: Path, definition) -> None:

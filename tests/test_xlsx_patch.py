@@ -13,6 +13,8 @@ from openpyxl.styles import PatternFill
 from campaign_report import outputs
 from campaign_report.adapters import xlsx_writer
 from campaign_report.adapters.xlsx_patch import sheet_names, write_patched_copy
+from campaign_report.adapters.xlsx_template import build_workbook
+from campaign_report.example import load_example
 from campaign_report.steps import check_file, open_book, summarise_file
 from campaign_report.validate import validate
 
@@ -23,7 +25,10 @@ def _parts(path: Path) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def test_untouched_parts_are_copied_byte_for_byte(example: Path) -> None:
+def test_untouched_parts_are_copied_byte_for_byte(tmp_path: Path, definition) -> None:
+    records, settings = load_example(definition)
+    records["visits"][3] = [*records["visits"][3][:3], "工厂", *records["visits"][3][4:]]
+    example = build_workbook(definition, tmp_path / "台账.xlsx", records, settings)  # one mark
     _, out = check_file(example)
     before, after = _parts(example), _parts(out)
     marked = {m.sheet for m in outputs.cell_marks(validate(open_book(example)))}
@@ -106,6 +111,7 @@ def test_rerun_on_the_checked_copy_replaces_the_tool_sheet_and_its_marks(
 ) -> None:
     editor = edit(example)
     row, col = editor.set("走访", 3, "对象名称", None)
+    editor.set("走访", 35, "走访人", "张三丰")  # a warning that stays, so 校验结果 stays a table
     editor.save()
     _, first = check_file(example)
     fixed = edit(first)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from . import normalise as nm
 from .definition import ChoiceList
+from .gaps import Gap, figure_gaps
 from .model import ROW, CampaignBook
 
 DEFAULT_ESSAY_KIND = "心得体会"  # a blank 类别 counts as a 心得
@@ -49,6 +50,7 @@ class Summary:
     sources: dict[str, Fact] = field(default_factory=dict)  # key -> fact the template may state
     data_rows: dict[str, tuple[int, ...]] = field(default_factory=dict)  # sheet -> its rows
     trace: Any = None  # set by the report: which facts it stated (report.Trace)
+    gaps: dict[str, Gap] = field(default_factory=dict)  # figures a missing column leaves uncounted
 
     def key_figures(self) -> list[tuple[str, Any]]:
         """The headline numbers, labelled in Chinese, for the 汇总 sheet and the CLI."""
@@ -112,9 +114,11 @@ def aggregate(book: CampaignBook) -> Summary:
     data_rows = {
         table.sheet.name: tuple(int(r) for r in table.data[ROW]) for table in book.tables.values()
     }
-    return Summary(
+    summary = Summary(
         _per_unit(book), _category_tables(book), facts, dict(found.items), data_rows, None
     )
+    summary.gaps = figure_gaps(book, [label for label, _ in summary.key_figures()])
+    return summary
 
 
 # -- helpers --

@@ -138,15 +138,18 @@ def _print_issues(result, limit: int, out: Path | None, name: str) -> None:
 @command("aggregate")
 def _aggregate(args: argparse.Namespace) -> int:
     """汇总：生成带“汇总”表（各单位情况、主要数字、图表）的副本。"""
+    from .gaps import gap_lines
     from .steps import summarise_file
 
     summary, out = summarise_file(Path(args.book), args.out and Path(args.out), progress=_progress)
     for label, value in summary.key_figures():
-        print(f"{label}：{value}")
+        print(f"{label}：{summary.gaps[label].mark if label in summary.gaps else value}")
+    for line in gap_lines(summary.gaps):
+        print(line)
     if summary.trace is not None:
         _print_left_out(summary.trace.left_out_lines())
     print(f"汇总表：{out}")
-    return 0
+    return 1 if summary.gaps else 0
 
 
 @command("report")

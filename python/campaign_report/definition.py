@@ -69,6 +69,7 @@ class Column:
     in_period: bool = False  # a date that must fall inside the campaign period
     list: str = ""  # the named list (选项 sheet) a choice column takes its values from
     closed: bool = True  # False: a value outside the list is used as typed, with a warning
+    aliases: tuple[str, ...] = ()  # other headers people give this column ([aliases])
 
     @property
     def type_label(self) -> str:
@@ -221,8 +222,11 @@ def definition_markdown(definition: Definition) -> str:
         lines += ["| 列名 | 填写方式 | 必填 | 说明 |", "|---|---|---|---|"]
         for column in sheet.columns:
             how = column.type_label + ("：" + "、".join(column.choices) if column.choices else "")
+            note = column.help + (
+                f"（表头也可写作：{'、'.join(column.aliases)}）" if column.aliases else ""
+            )
             lines.append(
-                f"| {column.header} | {how} | {'是' if column.required else ''} | {column.help} |"
+                f"| {column.header} | {how} | {'是' if column.required else ''} | {note} |"
             )
         lines.append("")
     lines += _lists_markdown(definition)
@@ -265,7 +269,7 @@ def load_definition(path: Path | None = None) -> Definition:
     path = path or workbook_dir() / "definition.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     lists = {raw["name"]: _list(raw) for raw in data.get("lists", ())}
-    sheets = tuple(_sheet(raw) for raw in data["sheets"])
+    sheets = tuple(_sheet(raw, data.get("aliases", {})) for raw in data["sheets"])
     definition = Definition(sheets, data.get("rules", {}), data.get("messages", {}))
     definition = definition.with_lists(lists)
     _check(definition)
@@ -284,9 +288,14 @@ def _list(raw: dict[str, Any]) -> ChoiceList:
     )
 
 
-def _sheet(raw: dict[str, Any]) -> Sheet:
+def _sheet(raw: dict[str, Any], aliases: dict[str, dict[str, list[str]]]) -> Sheet:
     kind = raw.get("kind", "table")
     columns = raw["items"] if kind == "settings" else raw["columns"]
+    named = aliases.get(raw["key"], {})
+    unknown = set(named) - {c["key"] for c in columns}
+    if unknown:
+        raise DefinitionError(f"aliases.{raw['key']}: {', '.join(sorted(unknown))} not columns")
+    columns = [{**c, "aliases": tuple(named.get(c["key"], ()))} for c in columns]
     return Sheet(
         key=raw["key"],
         name=raw["name"],
@@ -318,6 +327,9 @@ def _check(definition: Definition) -> None:
         headers = [c.header for c in sheet.columns]
         if len(set(keys)) != len(keys) or len(set(headers)) != len(headers):
             raise DefinitionError(f"{sheet.key}: duplicate column key or header")
+        names = headers + [a for c in sheet.columns for a in c.aliases]
+        if len(set(names)) != len(names):
+            raise DefinitionError(f"{sheet.key}: an alias repeats a header or another alias")
         for column in sheet.columns:
             if column.type not in COLUMN_TYPES:
                 raise DefinitionError(f"{sheet.key}.{column.key}: unknown type {column.type}")
@@ -330,5 +342,8 @@ def _check(definition: Definition) -> None:
         for key in (sheet.unit_column, *sheet.duplicate_key):
             if key is not None and key not in keys:
                 raise DefinitionError(f"{sheet.key}: {key} is not a column")
+    for check in definition.rules.get("checks", ()):
+        if check.get("id") not in definition.messages or "kind" not in check:
+            raise DefinitionError(f"rules.checks: {check.get('id')} needs a kind and a message")
     if not {"settings", "units"} <= {s.key for s in definition.sheets}:
         raise DefinitionError("the definition needs the settings and units sheets")

@@ -9,6 +9,8 @@ to guess as :class:`Issue` values. Nothing here imports a spreadsheet library.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +22,8 @@ from .definition import ChoiceList, Column, Definition, Sheet
 
 ERROR = "错误"
 WARNING = "警告"
-SEVERITY_ORDER = {ERROR: 0, WARNING: 1}
+INFO = "提示"  # nothing wrong; says how something was read (a header taken as a column)
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
 ROW = "_row"  # the Excel row number of each record travels with it through pandas
 # Labels of a total row: a clerk's 合计, or what Excel's own table Total Row writes (汇总 / Total).
@@ -29,6 +32,11 @@ HEADER_SEARCH_ROWS = 10
 LISTS_SHEET = "选项"  # the book's own lists, XLSForm's choices sheet
 LIST_NAME_HEADER, LIST_VALUE_HEADER = "列表", "选项"
 AS_TYPED = "as_typed"  # Parsed.note of a value outside an open list
+HEADER_SEARCH_COLUMNS = 256  # a table's headers stand in its first columns, not at column 16000
+# What Excel shows in a cell whose formula failed: an error, never a blank.
+ERROR_VALUES = frozenset(
+    {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
+)
 
 
 @dataclass(frozen=True)
@@ -138,12 +146,13 @@ def load_book(
     definition = definition.with_lists(read_lists(definition, raw_sheets.get(LISTS_SHEET)))
     settings, settings_rows, year = _load_settings(definition, raw_sheets, issues)
     tables = {}
+    period = _period(settings)
     for sheet in definition.tables:
         raw = raw_sheets.get(sheet.name)
         if raw is None:
             issues.append(_sheet_issue(definition, "missing_sheet", sheet.name))
             raw = RawSheet(sheet.name, [])
-        tables[sheet.key] = _load_table(definition, sheet, raw, year, issues)
+        tables[sheet.key] = _load_table(definition, sheet, raw, (year, period), issues)
     return CampaignBook(definition, settings, settings_rows, tables, issues, year, source)
 
 
@@ -229,6 +238,11 @@ def _load_settings(
     return settings, rows, year
 
 
+def _period(settings: dict[str, Any]) -> nm.Period | None:
+    start, end = settings.get("period_start"), settings.get("period_end")
+    return nm.Period(start, end) if start and end and start <= end else None
+
+
 def _campaign_year(sheet: Sheet, typed_by_label: dict[str, tuple[int, Sequence[Any]]]) -> int:
     """The year that dates typed without one (3/10, 3月10日) belong to."""
     for key in ("period_start", "report_date", "period_end"):
@@ -244,53 +258,213 @@ def _campaign_year(sheet: Sheet, typed_by_label: dict[str, tuple[int, Sequence[A
 
 
 def _load_table(
-    definition: Definition, sheet: Sheet, raw: RawSheet, year: int, issues: list[Issue]
+    definition: Definition,
+    sheet: Sheet,
+    raw: RawSheet,
+    year: tuple[int, nm.Period | None],
+    issues: list[Issue],
 ) -> Table:
-    header_index, positions = _find_header(sheet, raw.rows)
+    header = find_header(sheet, raw.rows)
+    header_index, positions = header.index, header.positions
     columns = {key: raw.first_col + pos for key, pos in positions.items()}
     header_row = raw.first_row + header_index if header_index is not None else None
     for column in sheet.columns:
         if column.key not in positions and raw.rows:
             issues.append(_missing_column_issue(definition, sheet, column, header_row))
+    issues.extend(_header_notes(definition, sheet, header, header_row, columns))
     records, raw_records, row_numbers = [], [], []
     body = raw.rows[header_index + 1 :] if header_index is not None else []
     parse_cache: dict[tuple[str, Any], nm.Parsed] = {}
+    dittos = _ditto_marks(definition)
+    above: dict[str, Any] = {}
     for offset, cells in enumerate(body):
         values = {key: _cell(cells, pos) for key, pos in positions.items()}
         if _is_skippable(values.values()):
             continue
         row = header_row + 1 + offset
+        copied = _resolve_dittos(values, above, dittos)
         unit = nm.clean_name(values.get(sheet.unit_column)) if sheet.unit_column else ""
         typed = {}
         for column in sheet.columns:
-            value = values.get(column.key)
-            parsed = _cached_parse(parse_cache, column, value, year)
-            if column.key in positions:
-                _report_parse(
-                    definition, sheet, column, value, parsed, row, columns[column.key], unit, issues
-                )
+            where = (row, columns.get(column.key), unit)
+            cell = values.get(column.key), copied.get(column.key)
+            parsed = _read_cell(definition, sheet, column, cell, where, year, parse_cache, issues)
             typed.update(_typed_fields(column, parsed))
         records.append(typed)
         raw_records.append({key: values.get(key) for key in positions})
         row_numbers.append(row)
+        above = values
     return Table(
         sheet, _frame(sheet, records, row_numbers), pd.DataFrame(raw_records), columns, header_row
     )
 
 
+def _read_cell(
+    definition: Definition,
+    sheet: Sheet,
+    column: Column,
+    cell: tuple[Any, tuple[str, Any] | None],
+    where: tuple[int, int | None, str],
+    year: tuple[int, nm.Period | None],
+    cache: dict[tuple[str, Any], nm.Parsed],
+    issues: list[Issue],
+) -> nm.Parsed:
+    """One cell's typed value; what it could not read or had to guess goes into ``issues``.
+
+    ``cell`` is the value (after ditto marks were resolved) and the ditto mark it replaced.
+    """
+    value, copied = cell
+    row, col, unit = where
+    if copied is not None:
+        issues.append(_ditto_issue(definition, sheet, column, where, copied))
+        if copied[1] is None:
+            return nm.BLANK
+    if _is_error_value(value):  # never a blank: the figure it feeds would silently shrink
+        error = _cell_issue(definition, "error_value", ERROR, sheet, column, row, col, value, unit)
+        issues.append(error)
+        return nm.BLANK
+    parsed = _cached_parse(cache, column, value, year)
+    if col is not None:
+        _report_parse(definition, sheet, column, value, parsed, row, col, unit, issues)
+    return parsed
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """Where a sheet's header stands and which cell was taken as which column."""
+
+    index: int | None  # index in rows of the (last) header row; data starts below it
+    positions: dict[str, int]  # column key -> position in the row
+    taken: dict[str, str]  # column key -> the header as typed, where it differs from ours
+    two_rows: bool = False
+
+
+_BRACKETED = re.compile(r"[(\[【〔<《][^)\]】〕>》]*[)\]】〕>》]")
+_HEADER_NOISE = re.compile(r"[\s*:：]")
+
+
+def header_key(text: Any) -> str:
+    """A header as compared: NFKC, no spaces, no bracketed unit or note (发放份数（份）)."""
+    text = unicodedata.normalize("NFKC", nm.clean_text(text))
+    return _HEADER_NOISE.sub("", _BRACKETED.sub("", text))
+
+
 def _find_header(sheet: Sheet, rows: Sequence[Sequence[Any]]) -> tuple[int | None, dict[str, int]]:
-    """Find the row holding most of the sheet's headers and where each header stands."""
-    by_header = {nm.clean_text(c.header): c.key for c in sheet.columns}
-    best_index, best = None, {}
-    for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        found = {}
-        for pos, cell in enumerate(cells):
-            key = by_header.get(nm.clean_text(cell).replace(" ", "")) if cell is not None else None
-            if key and key not in found:
-                found[key] = pos
-        if len(found) > len(best):
-            best_index, best = index, found
-    return best_index, best
+    """The header row's index and each column's position (see :func:`find_header`)."""
+    found = find_header(sheet, rows)
+    return found.index, found.positions
+
+
+def find_header(sheet: Sheet, rows: Sequence[Sequence[Any]]) -> HeaderMatch:
+    """Find the row (or two rows, with merged group cells) holding most of the sheet's headers.
+
+    Readers give a merged cell's value in its first cell only, so a two-row header is read
+    cell by cell: the lower cell, else the upper one, else both joined (either way round).
+    """
+    exact = {nm.clean_text(c.header).replace(" ", ""): c.key for c in sheet.columns}
+    loose = {header_key(name): c.key for c in sheet.columns for name in (c.header, *c.aliases)}
+    keys: dict[str, tuple[str, str]] = {}  # text -> (exact key, loose key), each computed once
+    top = [list(cells[:HEADER_SEARCH_COLUMNS]) for cells in rows[:HEADER_SEARCH_ROWS]]
+    best = HeaderMatch(None, {}, {})
+    for index, cells in enumerate(top):
+        candidates = [[(cell,) for cell in cells]]
+        if index:
+            candidates.append(_two_row_cells(top[index - 1], cells))
+        for two_rows, texts in enumerate(candidates):
+            found = _match_cells(texts, exact, loose, keys)
+            if len(found[0]) > len(best.positions):
+                best = HeaderMatch(index, found[0], found[1], bool(two_rows))
+    return best
+
+
+def _two_row_cells(upper: Sequence[Any], lower: Sequence[Any]) -> list[tuple[Any, ...]]:
+    group, texts = None, []
+    for pos in range(max(len(upper), len(lower))):
+        top, bottom = _cell(upper, pos), _cell(lower, pos)
+        group = top if isinstance(top, str) and top.strip() else group  # spans rightwards
+        if group and isinstance(bottom, str):  # 走访对象 + 名称, or 发放 + 份数 under 份数
+            texts.append((bottom, top, f"{group}{bottom}", f"{bottom}{group}"))
+        else:
+            texts.append((bottom, top))
+    return texts
+
+
+def _match_cells(
+    texts: list[tuple[Any, ...]],
+    exact: dict[str, str],
+    loose: dict[str, str],
+    keys: dict[str, tuple[str, str]],
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Exact headers first, then variants and aliases for the columns still unmatched."""
+    found: dict[str, int] = {}
+    taken: dict[str, str] = {}
+    for loosely in (False, True):
+        for pos, options in enumerate(texts):
+            if pos in found.values():
+                continue
+            for text in options:
+                if not isinstance(text, str) or not text.strip():
+                    continue  # a header is text
+                if text not in keys:
+                    keys[text] = (_plain_header(text), header_key(text))
+                key = (loose if loosely else exact).get(keys[text][loosely])
+                if key and key not in found:
+                    found[key] = pos
+                    if loosely:
+                        taken[key] = nm.clean_text(text)
+                    break
+    return found, taken
+
+
+def _plain_header(text: Any) -> str:
+    return nm.clean_text(text).replace(" ", "")
+
+
+def _ditto_marks(definition: Definition) -> frozenset[str]:
+    return frozenset(_ditto_key(m) for m in definition.rules.get("ditto_marks", ()))
+
+
+def _ditto_key(value: Any) -> str:
+    return unicodedata.normalize("NFKC", nm.clean_text(value)).replace(" ", "")
+
+
+def _resolve_dittos(
+    values: dict[str, Any], above: dict[str, Any], marks: frozenset[str]
+) -> dict[str, tuple[str, Any]]:
+    """Replace each ditto mark (同上, 〃) by the value above; key -> (mark, value or None).
+
+    A mark with nothing above stays in place and reads as unreadable (None).
+    """
+    copied = {}
+    for key, value in values.items():
+        if isinstance(value, str) and len(value) <= 8 and _ditto_key(value) in marks:
+            previous = above.get(key)
+            if nm.is_blank(previous):
+                copied[key] = (value, None)
+            else:
+                copied[key] = (value, previous)
+                values[key] = previous
+    return copied
+
+
+def _ditto_issue(
+    definition: Definition,
+    sheet: Sheet,
+    column: Column,
+    where: tuple[int, int | None, str],
+    copied: tuple[str, Any],
+) -> Issue:
+    mark, previous = copied
+    row, col, unit = where
+    if previous is None:
+        return _cell_issue(definition, "ditto_blank", ERROR, sheet, column, row, col, mark, unit)
+    return _cell_issue(
+        definition, "ditto", WARNING, sheet, column, row, col, mark, unit, above=display(previous)
+    )
+
+
+def _is_error_value(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().upper() in ERROR_VALUES
 
 
 def _cell(cells: Sequence[Any], pos: int) -> Any:
@@ -306,20 +480,31 @@ def _is_skippable(values: Any) -> bool:
     return first_text is not None and nm.clean_text(first_text).replace(" ", "") in TOTAL_LABELS
 
 
-def _cached_parse(cache: dict, column: Column, value: Any, year: int) -> nm.Parsed:
+def _cached_parse(
+    cache: dict, column: Column, value: Any, year: tuple[int, nm.Period | None]
+) -> nm.Parsed:
     try:
         key = (column.key, value)
         if key not in cache:
-            cache[key] = parse_value(column, value, year)
+            cache[key] = parse_value(column, value, *year)
         return cache[key]
     except TypeError:  # an unhashable value: parse it without the cache
-        return parse_value(column, value, year)
+        return parse_value(column, value, *year)
 
 
-def parse_value(column: Column, value: Any, year: int) -> nm.Parsed:
-    """Normalise one cell after its column's type."""
-    parser = _PARSERS[column.type]
-    return parser(column, value, year)
+def parse_value(
+    column: Column, value: Any, year: int, period: nm.Period | None = None
+) -> nm.Parsed:
+    """Normalise one cell after its column's type; year-less dates go by ``period``."""
+    if column.type not in ("date", "daterange"):
+        return _PARSERS[column.type](column, value, year)
+    parse = nm.parse_date if column.type == "date" else nm.parse_span
+    parsed = parse(value, year, period)
+    # an Excel serial or a two-digit year that lands in the period is not in doubt
+    sure = period and period.holds(parsed.value)
+    if parsed.note and sure and not parsed.note.startswith(nm.NOTE_DOUBTFUL_YEAR):
+        return nm.Parsed(parsed.value)
+    return parsed
 
 
 _PARSERS: dict[str, Callable[[Column, Any, int], nm.Parsed]] = {
@@ -421,7 +606,17 @@ def _report_parse(
         rule = "approximate" if parsed.approx else "guessed"
         normalised = display(parsed.value)
         issue = _cell_issue(
-            definition, rule, WARNING, sheet, column, row, col, value, unit, normalised=normalised
+            definition,
+            rule,
+            WARNING,
+            sheet,
+            column,
+            row,
+            col,
+            value,
+            unit,
+            normalised=normalised,
+            note=parsed.note,
         )
         issues.append(issue)
 
@@ -458,6 +653,36 @@ def _missing_column_issue(
     severity = ERROR if column.required else WARNING
     message = definition.message("missing_column", sheet=sheet.name, header=column.header)
     return Issue("missing_column", severity, sheet.name, message, header_row, None, column.header)
+
+
+def _header_notes(
+    definition: Definition,
+    sheet: Sheet,
+    header: HeaderMatch,
+    header_row: int | None,
+    columns: dict[str, int],
+) -> list[Issue]:
+    """Say which typed header was read as which column, so a clerk can check the match."""
+    notes = []
+    if header.two_rows and header_row is not None:
+        message = definition.message("two_row_header", first=header_row - 1, second=header_row)
+        notes.append(Issue("two_row_header", INFO, sheet.name, message, header_row - 1, None))
+    for key, typed in header.taken.items():
+        column = sheet.column(key)
+        message = definition.message("header_matched", value=typed, header=column.header)
+        notes.append(
+            Issue(
+                "header_matched",
+                INFO,
+                sheet.name,
+                message,
+                header_row,
+                columns[key],
+                column.header,
+                typed,
+            )
+        )
+    return notes
 
 
 def _sheet_issue(definition: Definition, rule: str, sheet_name: str) -> Issue:

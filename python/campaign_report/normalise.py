@@ -64,6 +64,34 @@ def _note_default_year(year: int) -> str:
     return f"未写年份，按{year}年"
 
 
+NOTE_DOUBTFUL_YEAR = "未写年份，可能是"
+
+
+def _note_doubtful_year(years: list[int], chosen: int) -> str:
+    return f"{NOTE_DOUBTFUL_YEAR}{'或'.join(map(str, years))}年，已按{chosen}年"
+
+
+@dataclass(frozen=True)
+class Period:
+    """The campaign period: a date typed without a year takes the year that puts it here."""
+
+    start: datetime.date
+    end: datetime.date
+
+    def distance(self, day: datetime.date) -> int:
+        """Days from ``day`` to the period; 0 inside it."""
+        return max((self.start - day).days, (day - self.end).days, 0)
+
+    def holds(self, value: object) -> bool:
+        """True when a date or a :class:`DateSpan` lies wholly inside the period."""
+        if isinstance(value, DateSpan):
+            return self.distance(value.start) == 0 and self.distance(value.end) == 0
+        return isinstance(value, datetime.date) and self.distance(value) == 0
+
+
+PLAUSIBLE_DAYS = 183  # a year-less date this close to the period could belong to that year
+
+
 def _note_short_year(year: int) -> str:
     return f"两位年份，按{year}年"
 
@@ -94,6 +122,10 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 _TIME_TAIL = re.compile(r"[T\s]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
 _SERIAL_TEXT = re.compile(r"\d{5}(?:\.\d+)?")
+# A weekday or part of the day after a full date says nothing more: 3月24日（星期一）上午
+_DAY_NOTE = re.compile(
+    r"(?:\(?(?:星期|礼拜|周)[一二三四五六日天]\)?)?(?:上午|下午|晚上|中午|全天)?$"
+)
 _YMD = re.compile(r"(?P<y>\d{4}|\d{2})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})[日号]?")
 _YMD_COMPACT = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})")
 _MD = re.compile(r"(?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})[日号]?")
@@ -258,7 +290,7 @@ def _date_text(raw: object) -> str:
     A run of plain digits ("二〇〇八") is read digit by digit; a run with 十/百 ("二十八") by cn2an.
     """
     text = _TIME_TAIL.sub("", _nfkc(raw).strip())
-    text = _SPACES.sub("", text)
+    text = _DAY_NOTE.sub("", _SPACES.sub("", text), count=1)
 
     def numeral(match: re.Match[str]) -> str:
         run = match[0]
@@ -277,7 +309,7 @@ def _make_date(year: int, month: int, day: int, note: str = "") -> Parsed:
         return _FAIL
 
 
-def _date_from_text(text: str, default_year: int) -> Parsed:
+def _date_from_text(text: str, default_year: int, period: Period | None = None) -> Parsed:
     """Read regular date text (see :func:`_date_text`)."""
     if _SERIAL_TEXT.fullmatch(text):
         return _from_serial(float(text))
@@ -290,13 +322,38 @@ def _date_from_text(text: str, default_year: int) -> Parsed:
         return _make_date(year, int(match["m"]), int(match["d"]), note)
     match = _MD.fullmatch(text)
     if match:
+        if period is not None:
+            return _in_period_year(int(match["m"]), int(match["d"]), period)
         note = _note_default_year(default_year)
         return _make_date(default_year, int(match["m"]), int(match["d"]), note)
     return _FAIL
 
 
+def _in_period_year(month: int, day: int, period: Period) -> Parsed:
+    """A year-less date in the year that puts it inside (else nearest to) the period.
+
+    Noted only when in doubt: when no year puts it inside and more than one year puts it near
+    (a Sep–Jan campaign's "6月30日"), or when the period is long enough to hold it twice.
+    """
+    candidates = []
+    for year in range(period.start.year - 1, period.end.year + 2):
+        try:
+            candidates.append(datetime.date(year, month, day))
+        except ValueError:  # 2月29日 in a common year
+            continue
+    if not candidates:
+        return _FAIL
+    candidates.sort(key=lambda d: (period.distance(d), -d.year))
+    inside = [d for d in candidates if period.distance(d) == 0]
+    near = inside or [d for d in candidates if period.distance(d) <= PLAUSIBLE_DAYS]
+    if len(near) > 1:
+        years = sorted(d.year for d in near)
+        return Parsed(candidates[0], note=_note_doubtful_year(years, candidates[0].year))
+    return Parsed(candidates[0])
+
+
 @_never_raise
-def parse_date(raw: object, default_year: int) -> Parsed:
+def parse_date(raw: object, default_year: int, period: Period | None = None) -> Parsed:
     """A calendar date; ``value`` is a ``datetime.date``.
 
     Accepted: date and datetime objects; Excel serial numbers 20000..80000 (number or text);
@@ -307,6 +364,9 @@ def parse_date(raw: object, default_year: int) -> Parsed:
     Only month/day order is supported: "10/3" is read as October 3rd (or rejected), never as
     3 October. A number typed as 3.10 that Excel stored as the float 3.1 is rejected, since it
     cannot be told apart from 3.1.
+
+    With a campaign ``period``, a year-less date takes the year that puts it in the period and
+    is noted only when that is in doubt (see :func:`_in_period_year`).
     """
     if is_blank(raw):
         return BLANK
@@ -320,7 +380,7 @@ def parse_date(raw: object, default_year: int) -> Parsed:
         return _from_serial(raw)
     if not isinstance(raw, str):
         return _FAIL
-    return _date_from_text(_date_text(raw), default_year)
+    return _date_from_text(_date_text(raw), default_year, period)
 
 
 # --- date spans --------------------------------------------------------------------------
@@ -341,8 +401,8 @@ def _span_end(text: str, start: datetime.date) -> Parsed:
     return _date_from_text(text, start.year)
 
 
-def _split_span(left: str, right: str, default_year: int) -> Parsed:
-    start = _date_from_text(left, default_year)
+def _split_span(left: str, right: str, default_year: int, period: Period | None = None) -> Parsed:
+    start = _date_from_text(left, default_year, period)
     if not start.ok or not right:
         return _FAIL
     end = _span_end(right, start.value)
@@ -352,7 +412,7 @@ def _split_span(left: str, right: str, default_year: int) -> Parsed:
 
 
 @_never_raise
-def parse_span(raw: object, default_year: int) -> Parsed:
+def parse_span(raw: object, default_year: int, period: Period | None = None) -> Parsed:
     """A date or a range of dates; ``value`` is a :class:`DateSpan`.
 
     Any form :func:`parse_date` reads gives a single-day span. Ranges: "3月26-28日",
@@ -362,7 +422,7 @@ def parse_span(raw: object, default_year: int) -> Parsed:
     """
     if is_blank(raw):
         return BLANK
-    single = parse_date(raw, default_year)
+    single = parse_date(raw, default_year, period)
     if single.ok:
         return Parsed(DateSpan(single.value, single.value), note=single.note)
     if not isinstance(raw, str):
@@ -370,12 +430,12 @@ def parse_span(raw: object, default_year: int) -> Parsed:
     text = _SPAN_SEP.sub("至", _date_text(raw))
     parts = text.split("至")
     if len(parts) == 2:
-        return _split_span(parts[0], parts[1], default_year)
+        return _split_span(parts[0], parts[1], default_year, period)
     if len(parts) > 2:
         return _FAIL
     # Only "-" left: it also separates year, month and day, so try every position.
     for pos in (i for i, ch in enumerate(text) if ch == "-"):
-        result = _split_span(text[:pos], text[pos + 1 :], default_year)
+        result = _split_span(text[:pos], text[pos + 1 :], default_year, period)
         if result.ok:
             return result
     return _FAIL

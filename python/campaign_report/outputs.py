@@ -22,6 +22,7 @@ import pandas as pd
 
 from .aggregate import Summary
 from .excel_build import CONTROL_SHEET, STATUS_CELL
+from .gaps import gap_lines
 from .model import ERROR, Issue, column_letter
 from .validate import ValidationResult
 
@@ -33,7 +34,7 @@ BASIS_HEADERS = ("状态", "数据名称", "事实", "报告中的文字", "数�
 STATED, LEFT_OUT = "已写入报告", "未写入报告"
 MAX_SOURCE_TEXT = 2000  # a figure over very many scattered rows lists the first of them
 MARK_AUTHOR = "campaign-report 校验"  # a note by this author is the tool's, cleared on the next run
-COLOURS = {"错误": "FFC7CE", "警告": "FFEB9C"}  # Excel's own bad / neutral fills
+COLOURS = {"错误": "FFC7CE", "警告": "FFEB9C", "提示": "DDEBF7"}  # Excel's bad / neutral fills
 ISSUE_HEADERS = (
     "严重程度",
     "工作表",
@@ -135,8 +136,9 @@ def summary_title(summary: Summary) -> str:
 
 def summary_blocks(summary: Summary) -> list[Block]:
     """The 汇总 sheet's tables, top to bottom: per-unit, key figures, then each category."""
-    figures = pd.DataFrame(summary.key_figures(), columns=["项目", "数值"])
-    frames = [("各单位情况", summary.per_unit), ("主要数字", figures), *summary.tables.items()]
+    figures = pd.DataFrame(_marked_figures(summary), columns=["项目", "数值"])
+    per_unit = _marked_per_unit(summary)
+    frames = [("各单位情况", per_unit), ("主要数字", figures), *summary.tables.items()]
     return [
         Block(
             title,
@@ -145,6 +147,27 @@ def summary_blocks(summary: Summary) -> list[Block]:
         )
         for title, frame in frames
     ]
+
+
+def _marked_figures(summary: Summary) -> list[tuple[str, Any]]:
+    """Key figures, a figure a missing column leaves uncounted marked instead of a false 0."""
+    gaps = summary.gaps
+    return [(label, gaps[label].mark if label in gaps else v) for label, v in summary.key_figures()]
+
+
+def _marked_per_unit(summary: Summary) -> pd.DataFrame:
+    """The per-unit table; a column counted without a column it needs is marked (all of it when
+    the column is missing, the 合计 row when some cells could not be read)."""
+    table = summary.per_unit
+    marked = [t for t in table.columns if t in summary.gaps]
+    if not marked:
+        return table
+    table = table.astype(object)
+    for title in marked:
+        gap = summary.gaps[title]
+        rows = table.index if gap.missing else table.index[-1:]
+        table.loc[rows, title] = gap.mark
+    return table
 
 
 def _plain(value: Any) -> Any:
@@ -364,6 +387,16 @@ def unit_charts(sheet: str, header_row: int, table: Block) -> list[Chart]:
     return charts
 
 
+def _summary_status(summary: Summary) -> str:
+    """Done, and which figures a missing or unreadable column left uncounted (marked in 汇总)."""
+    lines = gap_lines(summary.gaps)
+    if not lines:
+        return "汇总完成，见“汇总”表。"
+    return (
+        f"汇总完成，见“汇总”表。{lines[0]}共{len(summary.gaps)}个数字未能完整统计，已在表中标出。"
+    )
+
+
 def summary_plan(summary: Summary, sheet_names: Collection[str]) -> WritePlan:
     """汇总: rewrite the 汇总 sheet, one block a table top to bottom, and chart the units."""
     blocks = [CellBlock(SUMMARY_SHEET, 1, 1, [[summary_title(summary)]], TITLE)]
@@ -376,7 +409,7 @@ def summary_plan(summary: Summary, sheet_names: Collection[str]) -> WritePlan:
         if number == 0:
             charts += unit_charts(SUMMARY_SHEET, row + 1, table)
         row += len(table.rows) + 4
-    fresh, status = [SUMMARY_SHEET], "汇总完成，见“汇总”表。"
+    fresh, status = [SUMMARY_SHEET], _summary_status(summary)
     if summary.trace is not None:  # 报告依据: the figures the default report states
         fresh.insert(0, BASIS_SHEET)  # added first, so 汇总 lands in front of it
         basis = [list(BASIS_HEADERS), *(list(r.values) for r in basis_rows(summary.trace))]

@@ -224,6 +224,11 @@ def write_report(
             f"（第一个：{first.sheet}!{first.cell} {first.message}）"
         )
     summary = aggregate(book)
+    if summary.gaps and not force:
+        raise RefusedError(
+            f"有{len(summary.gaps)}个数字因缺列或单元格无法读取而未能完整统计，"
+            f"请先改正后再生成报告（{next(iter(summary.gaps.values())).line}）"
+        )
     document = render_document(book, summary, template)
     if left_out is not None and summary.trace is not None:
         left_out(summary.trace.left_out_lines())

@@ -40,6 +40,8 @@ class ValidationResult:
         """Return unit -> (errors, warnings), for the 校验结果 sheet's 催报 view."""
         counts: dict[str, list[int]] = {}
         for issue in self.issues:
+            if issue.severity not in (ERROR, WARNING):
+                continue  # a note on how a header was read is nobody's to fix
             pair = counts.setdefault(issue.unit or "（未注明单位）", [0, 0])
             pair[issue.severity != ERROR] += 1
         return {
@@ -48,9 +50,12 @@ class ValidationResult:
         }
 
     def summary_line(self) -> str:
-        if not self.issues:
-            return "校验通过：没有发现问题。"
-        return f"校验完成：{len(self.errors)}个错误，{len(self.warnings)}个警告。"
+        notes = len(self.issues) - len(self.errors) - len(self.warnings)
+        if not self.errors and not self.warnings:
+            return "校验通过：没有发现问题。" + (f"（{notes}条提示）" if notes else "")
+        return f"校验完成：{len(self.errors)}个错误，{len(self.warnings)}个警告。" + (
+            f"另有{notes}条提示。" if notes else ""
+        )
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -233,15 +238,42 @@ def dates_in_period(book: CampaignBook) -> Iterator[Issue]:
                     continue
                 far = first < start - slack or last > end + slack
                 span = nm.DateSpan(first, last)
+                meant = (
+                    _excel_completed(s.table, index, column, nm.Period(start, end)) if far else None
+                )
                 yield s.issue(
-                    "date_outside_period" if far else "date_near_period",
+                    "date_excel_year"
+                    if meant
+                    else "date_outside_period"
+                    if far
+                    else "date_near_period",
                     ERROR if far else WARNING,
                     index,
                     column,
                     normalised=display(span),
                     start=display(start),
                     end=display(end),
+                    typed=f"{first.month}/{first.day}",
+                    meant=display(meant),
+                    year=first.year,
                 )
+
+
+def _excel_completed(table: Table, index: Any, column: Column, period: nm.Period) -> Any:
+    """The date meant, when Excel completed a month/day with the year it was typed in.
+
+    Typing 3/30 in a cell makes a real date of the current year; for a past campaign that is
+    far outside the period, while 3月30日 of the campaign's year lies inside it.
+    """
+    typed = table.raw.at[index, column.key] if column.key in table.raw else None
+    if not isinstance(typed, dt.date):
+        return None
+    typed = _date(typed)
+    this_year = dt.date.today().year
+    if typed.year not in (this_year, this_year - 1) or typed.year <= period.end.year:
+        return None
+    meant = nm.parse_date(f"{typed.month}月{typed.day}日", period.start.year, period).value
+    return meant if meant and period.distance(meant) == 0 else None
 
 
 @rule
@@ -387,3 +419,158 @@ def questionnaires_add_up(book: CampaignBook) -> Iterator[Issue]:
             value=int(data.at[index, "returned"]),
             handed_out=int(data.at[index, "handed_out"]),
         )
+
+
+# -- checks declared in the definition ([[rules.checks]]) --
+
+
+@rule
+def declared_checks(book: CampaignBook) -> Iterator[Issue]:
+    for check in book.definition.rules.get("checks", ()):
+        yield from CHECK_KINDS[check["kind"]](book, check)
+
+
+def _not_more_than(book: CampaignBook, check: dict[str, Any]) -> Iterator[Issue]:
+    """Part ≤ whole within a row (中层以上干部人数 ≤ 干部职工人数)."""
+    s = _filled_sheet(book, check["sheet"])
+    key, limit = check["column"], check["limit"]
+    if not s or not (s.present(s.sheet.column(key)) and limit in s.table.columns):
+        return
+    data = s.table.data
+    for index in data.index[(data[key] > data[limit]).fillna(False)]:
+        yield s.issue(
+            check["id"],
+            check["severity"],
+            index,
+            s.sheet.column(key),
+            value=int(data.at[index, key]),
+            limit=int(data.at[index, limit]),
+        )
+
+
+def _not_before(book: CampaignBook, check: dict[str, Any]) -> Iterator[Issue]:
+    """A date no earlier than another column of its row, or than a setting."""
+    s = _filled_sheet(book, check["sheet"])
+    key, limit = check["column"], check["limit"]
+    if not s or not s.present(s.sheet.column(key)):
+        return
+    data = s.table.data
+    if limit.startswith("settings."):
+        setting = book.settings.get(limit.removeprefix("settings."))
+        if not setting:
+            return
+        limits = pd.Series(pd.Timestamp(setting), index=data.index)
+    elif limit in s.table.columns:
+        limits = data[limit]
+    else:
+        return
+    for index in data.index[(data[key] < limits).fillna(False)]:
+        yield s.issue(
+            check["id"],
+            check["severity"],
+            index,
+            s.sheet.column(key),
+            value=display(_date(data.at[index, key])),
+            limit=display(_date(limits[index])),
+        )
+
+
+def _roster_agrees(book: CampaignBook, check: dict[str, Any]) -> Iterator[Issue]:
+    """Each person named in a row has, in 人员, the unit (or rank) the row gives."""
+    roster = _roster_values(book, check["roster_column"])
+    if not roster:
+        return
+    for sheet_key, person_key, key in check["sheets"]:
+        s = _filled_sheet(book, sheet_key)
+        if not s or not (person_key in s.table.columns and key in s.table.columns):
+            continue
+        data = s.table.data
+        for index, names, value in zip(data.index, data[person_key], data[key], strict=True):
+            if not isinstance(value, str) or not isinstance(names, (str, tuple)):
+                continue
+            known = [
+                (name, roster[nm.name_key(name)])
+                for name in (names if isinstance(names, tuple) else (names,))
+                if nm.name_key(name) in roster
+            ]
+            # several people of one row: others may go along, so one of them must agree
+            if known and all(nm.name_key(value) not in expected for _, expected in known):
+                name, expected = known[0]
+                yield s.issue(
+                    check["id"],
+                    check["severity"],
+                    index,
+                    s.sheet.column(key),
+                    person=name,
+                    expected="、".join(expected.values()),
+                    value=value,
+                )
+
+
+def _roster_values(book: CampaignBook, key: str) -> dict[str, dict[str, str]]:
+    """name key -> {value key: value} of ``key`` for every 人员 row of that name."""
+    staff = book.frame("staff")
+    found: dict[str, dict[str, str]] = {}
+    if staff.empty:
+        return found
+    for name, value in zip(staff["name"], staff[key], strict=True):
+        if isinstance(name, str) and isinstance(value, str):
+            found.setdefault(nm.name_key(name), {})[nm.name_key(value)] = value
+    return found
+
+
+def _per_unit_headcount(book: CampaignBook, check: dict[str, Any]) -> Iterator[Issue]:
+    """A unit cannot send more distinct people than it has (走访人 ≤ 干部职工人数)."""
+    s, units = _filled_sheet(book, check["sheet"]), _filled_sheet(book, "units")
+    if not s or not units or not s.sheet.unit_column or "headcount" not in units.table.columns:
+        return
+    people: dict[str, set[str]] = {}
+    data = s.table.data
+    for unit, names in zip(data[s.sheet.unit_column], data[check["column"]], strict=True):
+        if isinstance(unit, str) and isinstance(names, (str, tuple)):
+            names = names if isinstance(names, tuple) else (names,)
+            people.setdefault(nm.name_key(unit), set()).update(map(nm.name_key, names))
+    column = units.sheet.column("headcount")
+    for index, name, headcount in zip(
+        units.table.data.index, units.table.data["name"], units.table.data["headcount"], strict=True
+    ):
+        count = len(people.get(nm.name_key(name), ())) if isinstance(name, str) else 0
+        if not pd.isna(headcount) and count > headcount:
+            yield units.issue(check["id"], check["severity"], index, column, unit=name, count=count)
+
+
+def _within_staff(book: CampaignBook, check: dict[str, Any]) -> Iterator[Issue]:
+    """No row counts more people than the organisation has, when its size is known."""
+    s = _filled_sheet(book, check["sheet"])
+    total = _total_staff(book)
+    if not s or not total or not s.present(s.sheet.column(check["column"])):
+        return
+    column = s.sheet.column(check["column"])
+    data = s.table.data
+    values = data[column.key]
+    limit = pd.Series(total * check.get("elsewhere_factor", 1), index=data.index)
+    for key, kinds in check.get("where", {}).items():
+        limit[data[key].isin(kinds)] = total
+    beyond = values > limit
+    if column.max is not None:
+        beyond &= values <= column.max  # out of bounds already, and said so
+    for index in values.index[beyond.fillna(False)]:
+        yield s.issue(check["id"], check["severity"], index, column, total=total)
+
+
+def _total_staff(book: CampaignBook) -> int | None:
+    """The sum of 单位 headcounts when every unit gives one, else the 人员 roster's size."""
+    units, staff = book.frame("units"), book.frame("staff")
+    if not units.empty and units["headcount"].notna().all():
+        return int(units["headcount"].sum())
+    names = _roster_keys(book, "staff", "name")
+    return len(names) if not staff.empty and names else None
+
+
+CHECK_KINDS: dict[str, Callable[[CampaignBook, dict[str, Any]], Iterator[Issue]]] = {
+    "not_more_than": _not_more_than,
+    "not_before": _not_before,
+    "roster_agrees": _roster_agrees,
+    "per_unit_headcount": _per_unit_headcount,
+    "within_staff": _within_staff,
+}

@@ -34,6 +34,8 @@ def read_raw_sheets(
     if engine == "auto":
         engine = "calamine" if _has_calamine() else "openpyxl"
     try:
+        if engine == "calamine" and _has_error_cells(path):
+            engine = "openpyxl"
         read = _read_calamine if engine == "calamine" else _read_openpyxl
         return read(path, only, progress)
     except BookReadError:
@@ -61,6 +63,26 @@ def _has_calamine() -> bool:
     except ImportError:
         return False
     return True
+
+
+def _has_error_cells(path: Path) -> bool:
+    """True when a sheet holds an error value (#N/A, #DIV/0!…).
+
+    python-calamine gives error cells as "" (blank), which would read a broken formula as an
+    empty cell; openpyxl gives their text, so such a book is read with openpyxl.
+    """
+    marker, chunk = b't="e"', 1 << 20
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(name) as member:
+                tail = b""
+                while block := member.read(chunk):
+                    if marker in tail + block:
+                        return True
+                    tail = block[-len(marker) :]
+    return False
 
 
 def _read_openpyxl(path: Path, only: Collection[str] | None, progress: Any) -> dict[str, RawSheet]:

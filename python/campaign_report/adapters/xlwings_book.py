@@ -51,7 +51,8 @@ class XlwingsBook:
         for sheet in self.book.sheets:
             if sheet.name in names:
                 used = sheet.used_range
-                values = used.options(ndim=2).value or []
+                # err_to_str: #N/A stays "#N/A" (an error to report), not None (a blank)
+                values = used.options(ndim=2, err_to_str=True).value or []
                 sheets[sheet.name] = RawSheet(sheet.name, values, used.row, used.column)
         return sheets
 
