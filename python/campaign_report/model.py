@@ -264,6 +264,7 @@ def _load_table(
     year: tuple[int, nm.Period | None],
     issues: list[Issue],
 ) -> Table:
+    """Column by column: each distinct value of a column is parsed once, whatever the rows."""
     header = find_header(sheet, raw.rows)
     header_index, positions = header.index, header.positions
     columns = {key: raw.first_col + pos for key, pos in positions.items()}
@@ -272,61 +273,157 @@ def _load_table(
         if column.key not in positions and raw.rows:
             issues.append(_missing_column_issue(definition, sheet, column, header_row))
     issues.extend(_header_notes(definition, sheet, header, header_row, columns))
-    records, raw_records, row_numbers = [], [], []
     body = raw.rows[header_index + 1 :] if header_index is not None else []
-    parse_cache: dict[tuple[str, Any], nm.Parsed] = {}
+    cells = {key: [_cell(r, pos) for r in body] for key, pos in positions.items()}
+    kept = _record_rows(cells, len(body))
+    rows = [header_row + 1 + i for i in kept] if kept else []
     dittos = _ditto_marks(definition)
-    above: dict[str, Any] = {}
-    for offset, cells in enumerate(body):
-        values = {key: _cell(cells, pos) for key, pos in positions.items()}
-        if _is_skippable(values.values()):
-            continue
-        row = header_row + 1 + offset
-        copied = _resolve_dittos(values, above, dittos)
-        unit = nm.clean_name(values.get(sheet.unit_column)) if sheet.unit_column else ""
-        typed = {}
-        for column in sheet.columns:
-            where = (row, columns.get(column.key), unit)
-            cell = values.get(column.key), copied.get(column.key)
-            parsed = _read_cell(definition, sheet, column, cell, where, year, parse_cache, issues)
-            typed.update(_typed_fields(column, parsed))
-        records.append(typed)
-        raw_records.append({key: values.get(key) for key in positions})
-        row_numbers.append(row)
-        above = values
-    return Table(
-        sheet, _frame(sheet, records, row_numbers), pd.DataFrame(raw_records), columns, header_row
-    )
+    values, copied = {}, {}
+    for key, column_cells in cells.items():
+        values[key], copied[key] = _resolve_dittos([column_cells[i] for i in kept], dittos)
+    units = _units(values.get(sheet.unit_column)) if sheet.unit_column else None
+    typed: dict[str, list[Any]] = {}
+    for column in sheet.columns:
+        if column.key in values:
+            where = _Where(rows, columns[column.key], units)
+            parsed = _read_column(
+                definition, sheet, column, values[column.key], copied[column.key], where, year,
+                issues,
+            )  # fmt: skip
+        else:
+            parsed = [parse_value(column, None, *year)] * len(rows)
+        typed.update(_typed_columns(column, parsed))
+    return Table(sheet, _frame(sheet, typed, rows), pd.DataFrame(values), columns, header_row)
 
 
-def _read_cell(
+@dataclass(frozen=True)
+class _Where:
+    """Where a column's values stand: their Excel rows, the column, each row's unit."""
+
+    rows: list[int]
+    col: int
+    units: list[str] | None
+
+    def of(self, index: int) -> tuple[int, int, str]:
+        return self.rows[index], self.col, self.units[index] if self.units else ""
+
+
+def _read_column(
     definition: Definition,
     sheet: Sheet,
     column: Column,
-    cell: tuple[Any, tuple[str, Any] | None],
-    where: tuple[int, int | None, str],
+    values: list[Any],
+    copied: dict[int, tuple[str, Any]],
+    where: _Where,
     year: tuple[int, nm.Period | None],
-    cache: dict[tuple[str, Any], nm.Parsed],
     issues: list[Issue],
-) -> nm.Parsed:
-    """One cell's typed value; what it could not read or had to guess goes into ``issues``.
+) -> list[nm.Parsed]:
+    """A column's typed values; what could not be read or was guessed goes into ``issues``.
 
-    ``cell`` is the value (after ditto marks were resolved) and the ditto mark it replaced.
+    ``copied`` maps the rows whose ditto mark (同上, 〃) was replaced by the value above to
+    (the mark, that value or None when there was nothing above).
     """
-    value, copied = cell
-    row, col, unit = where
-    if copied is not None:
-        issues.append(_ditto_issue(definition, sheet, column, where, copied))
-        if copied[1] is None:
-            return nm.BLANK
-    if _is_error_value(value):  # never a blank: the figure it feeds would silently shrink
-        error = _cell_issue(definition, "error_value", ERROR, sheet, column, row, col, value, unit)
-        issues.append(error)
-        return nm.BLANK
-    parsed = _cached_parse(cache, column, value, year)
-    if col is not None:
-        _report_parse(definition, sheet, column, value, parsed, row, col, unit, issues)
+    parsed = _parse_column(column, values, year)
+    for index, mark in copied.items():
+        issues.append(_ditto_issue(definition, sheet, column, where.of(index), mark))
+        if mark[1] is None:
+            parsed[index] = nm.BLANK
+    for index in _doubtful(parsed):
+        if index in copied and copied[index][1] is None:
+            continue
+        row, col, unit = where.of(index)
+        value = values[index]
+        if _is_error_value(value):  # never a blank: the figure it feeds would silently shrink
+            issues.append(
+                _cell_issue(definition, "error_value", ERROR, sheet, column, row, col, value, unit)
+            )
+            parsed[index] = nm.BLANK
+        else:
+            _report_parse(definition, sheet, column, value, parsed[index], row, col, unit, issues)
     return parsed
+
+
+def _record_rows(cells: dict[str, list[Any]], count: int) -> list[int]:
+    """Indices of the rows that carry a record: not blank, not a 合计 / Total row.
+
+    A total row is one whose first filled text cell (in header order) is a total label.
+    Each test runs once per distinct value of a column, not once per cell.
+    """
+    filled = [False] * count
+    suspects: set[int] = set()
+    for column in cells.values():
+        distinct = _distinct(column)
+        blanks = {v for v in distinct if nm.is_blank(v)}
+        labels = {v for v in distinct if isinstance(v, str) and _is_total_label(v)}
+        filled = [f or v not in blanks for f, v in zip(filled, column, strict=True)]
+        if labels:
+            suspects.update(i for i, v in enumerate(column) if v in labels)
+    for i in suspects:
+        texts = (c[i] for c in cells.values() if isinstance(c[i], str) and not nm.is_blank(c[i]))
+        first = next(texts, None)
+        if first is not None and _is_total_label(first):
+            filled[i] = False
+    return [i for i, keep in enumerate(filled) if keep]
+
+
+def _distinct(values: list[Any]) -> list[Any]:
+    try:
+        return list(dict.fromkeys(values))
+    except TypeError:  # an unhashable value: keep them all
+        return list(values)
+
+
+def _is_total_label(text: str) -> bool:
+    return nm.clean_text(text).replace(" ", "") in TOTAL_LABELS
+
+
+def _parse_column(
+    column: Column, values: list[Any], year: tuple[int, nm.Period | None]
+) -> list[nm.Parsed]:
+    """Parse each distinct value once. Error values (#N/A) read as unreadable here; values
+    equal across types (1, 1.0, True) are kept apart by a (type, value) cache when a column
+    mixes such types."""
+
+    def parse(value: Any) -> nm.Parsed:
+        if _is_error_value(value):
+            return nm.Parsed(None, ok=False)
+        return parse_value(column, value, *year)
+
+    kinds = set(map(type, values))
+    if kinds <= {str, type(None)} or len(kinds) == 1:
+        try:
+            parsed = {v: parse(v) for v in dict.fromkeys(values)}
+            return [parsed[v] for v in values]
+        except TypeError:  # unhashable
+            pass
+    cache: dict[tuple[type, Any], nm.Parsed] = {}
+    out = []
+    for value in values:
+        try:
+            key = (type(value), value)
+            if key not in cache:
+                cache[key] = parse(value)
+            out.append(cache[key])
+        except TypeError:
+            out.append(parse(value))
+    return out
+
+
+def _doubtful(parsed: list[nm.Parsed]) -> list[int]:
+    """Rows whose value could not be read or was guessed (issues are made for these only)."""
+    distinct = {id(p): p for p in parsed}.values()  # one object a distinct value
+    flagged = {id(p) for p in distinct if not p.ok or p.approx or p.note}
+    return [i for i, p in enumerate(parsed) if id(p) in flagged] if flagged else []
+
+
+def _units(values: list[Any] | None) -> list[str] | None:
+    if values is None:
+        return None
+    clean = {v: nm.clean_name(v) for v in _distinct(values)}
+    try:
+        return [clean[v] for v in values]
+    except (KeyError, TypeError):
+        return [nm.clean_name(v) for v in values]
 
 
 @dataclass(frozen=True)
@@ -429,22 +526,31 @@ def _ditto_key(value: Any) -> str:
 
 
 def _resolve_dittos(
-    values: dict[str, Any], above: dict[str, Any], marks: frozenset[str]
-) -> dict[str, tuple[str, Any]]:
-    """Replace each ditto mark (同上, 〃) by the value above; key -> (mark, value or None).
+    values: list[Any], marks: frozenset[str]
+) -> tuple[list[Any], dict[int, tuple[str, Any]]]:
+    """A column with each ditto mark (同上, 〃) replaced by the value above it.
 
-    A mark with nothing above stays in place and reads as unreadable (None).
+    Also returns, for each replaced row, (the mark, the value above or None). A mark with
+    nothing above stays in place and reads as unreadable.
     """
-    copied = {}
-    for key, value in values.items():
-        if isinstance(value, str) and len(value) <= 8 and _ditto_key(value) in marks:
-            previous = above.get(key)
+    copied: dict[int, tuple[str, Any]] = {}
+    candidates = {v for v in _distinct(values) if _is_ditto(v, marks)}
+    if not candidates:
+        return values, copied
+    values = list(values)
+    for index, value in enumerate(values):
+        if value in candidates:
+            previous = values[index - 1] if index else None
             if nm.is_blank(previous):
-                copied[key] = (value, None)
+                copied[index] = (value, None)
             else:
-                copied[key] = (value, previous)
-                values[key] = previous
-    return copied
+                copied[index] = (value, previous)
+                values[index] = previous
+    return values, copied
+
+
+def _is_ditto(value: Any, marks: frozenset[str]) -> bool:
+    return isinstance(value, str) and len(value) <= 8 and _ditto_key(value) in marks
 
 
 def _ditto_issue(
@@ -469,27 +575,6 @@ def _is_error_value(value: Any) -> bool:
 
 def _cell(cells: Sequence[Any], pos: int) -> Any:
     return cells[pos] if pos < len(cells) else None
-
-
-def _is_skippable(values: Any) -> bool:
-    """Blank rows, and the total rows an Excel table or a clerk adds, carry no record."""
-    filled = [v for v in values if not nm.is_blank(v)]
-    if not filled:
-        return True
-    first_text = next((v for v in filled if isinstance(v, str)), None)
-    return first_text is not None and nm.clean_text(first_text).replace(" ", "") in TOTAL_LABELS
-
-
-def _cached_parse(
-    cache: dict, column: Column, value: Any, year: tuple[int, nm.Period | None]
-) -> nm.Parsed:
-    try:
-        key = (column.key, value)
-        if key not in cache:
-            cache[key] = parse_value(column, value, *year)
-        return cache[key]
-    except TypeError:  # an unhashable value: parse it without the cache
-        return parse_value(column, value, *year)
 
 
 def parse_value(
@@ -529,26 +614,21 @@ def _parse_choice(column: Column, value: Any) -> nm.Parsed:
     return nm.Parsed(nm.clean_text(value), note=AS_TYPED)  # an open list: used as typed
 
 
-def _typed_fields(column: Column, parsed: nm.Parsed) -> dict[str, Any]:
+def _typed_columns(column: Column, parsed: list[nm.Parsed]) -> dict[str, list[Any]]:
     if column.type == "daterange":
-        span = parsed.value
+        spans = [p.value for p in parsed]
         return {
-            column.key: span.start if span else None,
-            f"{column.key}_end": span.end if span else None,
+            column.key: [span.start if span else None for span in spans],
+            f"{column.key}_end": [span.end if span else None for span in spans],
         }
-    return {column.key: parsed.value}
+    return {column.key: [p.value for p in parsed]}
 
 
 _DTYPES = {"integer": "Int64", "bool": "boolean", "date": "datetime64[ns]"}
 
 
-def _frame(sheet: Sheet, records: list[dict[str, Any]], rows: list[int]) -> pd.DataFrame:
-    names = []
-    for column in sheet.columns:
-        names.append(column.key)
-        if column.type == "daterange":
-            names.append(f"{column.key}_end")
-    frame = pd.DataFrame.from_records(records, columns=names)
+def _frame(sheet: Sheet, typed: dict[str, list[Any]], rows: list[int]) -> pd.DataFrame:
+    frame = pd.DataFrame(typed, index=pd.RangeIndex(len(rows)))
     for column in sheet.columns:
         if column.type in ("date", "daterange"):
             for name in (column.key, f"{column.key}_end")[: 1 + (column.type == "daterange")]:

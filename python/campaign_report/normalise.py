@@ -202,6 +202,10 @@ def _join_notes(*notes: str) -> str:
 
 def is_blank(raw: object) -> bool:
     """True for None, NaN, "" and whitespace-only text (including \\u3000 and \\xa0)."""
+    if raw is None or (type(raw) is str and not raw):
+        return True
+    if type(raw) is int:  # the commonest typed values need no text at all
+        return False
     return not _to_str(raw).strip()
 
 
@@ -223,7 +227,15 @@ def clean_long_text(raw: object) -> str:
 
 def name_key(raw: object) -> str:
     """Canonical key for counting distinct names: NFKC, no whitespace at all, lower case."""
+    if isinstance(raw, str):
+        return _text_key(raw)
     return _SPACES.sub("", _nfkc(raw)).lower()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _text_key(text: str) -> str:
+    # Names repeat down a column (units, people, kinds): each distinct one is keyed once.
+    return _SPACES.sub("", _nfkc(text)).lower()
 
 
 def clean_name(raw: object) -> str:

@@ -91,18 +91,30 @@ def validate(book: CampaignBook) -> ValidationResult:
 
 
 class _Sheet:
-    """Makes issues for one table, filling in position, header, typed value and unit."""
+    """Makes issues for one table, filling in position, header, typed value and unit.
+
+    Rows, typed values and units are looked up in plain dicts built once a sheet, so a rule
+    that reports many rows costs no pandas scalar access per issue.
+    """
 
     def __init__(self, book: CampaignBook, table: Table) -> None:
         self.book, self.table, self.sheet = book, table, table.sheet
+        self._lookups: dict[str, dict[Any, Any]] = {}
+
+    def _lookup(self, name: str, series: Callable[[], pd.Series]) -> dict[Any, Any]:
+        if name not in self._lookups:
+            self._lookups[name] = series().to_dict()
+        return self._lookups[name]
 
     def issue(
         self, rule_id: str, severity: str, index: Any, column: Column, **fields: Any
     ) -> Issue:
-        row, col = self.table.address(index, column.key)
-        typed = (
-            display(self.table.raw.at[index, column.key]) if column.key in self.table.raw else ""
-        )
+        row = int(self._lookup(ROW, lambda: self.table.data[ROW])[index])
+        col = self.table.columns.get(column.key)
+        typed = ""
+        if column.key in self.table.raw:
+            raw = self._lookup(f"raw:{column.key}", lambda: self.table.raw[column.key])
+            typed = display(raw[index])
         unit = self.unit_of(index)
         message = self.book.definition.message(
             rule_id,
@@ -117,7 +129,9 @@ class _Sheet:
 
     def unit_of(self, index: Any) -> str:
         key = self.sheet.unit_column
-        value = self.table.data.at[index, key] if key else None
+        if not key:
+            return ""
+        value = self._lookup(f"unit:{key}", lambda: self.table.data[key])[index]
         return value if isinstance(value, str) else ""
 
     def present(self, column: Column) -> bool:
@@ -137,7 +151,22 @@ def _filled_sheet(book: CampaignBook, key: str) -> _Sheet | None:
 
 
 def _blank_mask(series: pd.Series) -> pd.Series:
-    return series.map(nm.is_blank).astype(bool)
+    return map_distinct(series, nm.is_blank).astype(bool)
+
+
+def map_distinct(series: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
+    """``series.map(function)``, calling ``function`` once per distinct value.
+
+    A column repeats few values (units, kinds, names); on a big sheet this is the difference
+    between one call a cell and one call a value.
+    """
+    values = series.tolist()
+    try:
+        table = {value: function(value) for value in dict.fromkeys(values)}
+        mapped = [table[value] for value in values]  # the same objects: NaN finds itself
+    except (TypeError, KeyError):  # an unhashable value
+        return series.map(function)
+    return pd.Series(mapped, index=series.index, dtype=object)
 
 
 def _date(value: Any) -> dt.date:
@@ -188,9 +217,10 @@ def units_in_roster(book: CampaignBook) -> Iterator[Issue]:
         for column in s.sheet.columns:
             if column.type in ("unit", "units") and s.present(column) and roster:
                 values = s.table.data[column.key]
-                unknown = values.notna() & ~values.map(
-                    lambda v: all(nm.name_key(u) in roster for u in _several(v))
+                known = map_distinct(
+                    values, lambda v: all(nm.name_key(u) in roster for u in _several(v))
                 ).astype(bool)
+                unknown = values.notna() & ~known
                 for index in values.index[unknown]:
                     yield s.issue("unknown_unit", ERROR, index, column)
 
@@ -293,7 +323,9 @@ def duplicate_rows(book: CampaignBook) -> Iterator[Issue]:
         keys = [k for k in s.sheet.duplicate_key if k in s.table.columns]
         if not keys:
             continue
-        normalised = s.table.data[keys].map(_duplicate_key)
+        normalised = pd.DataFrame(
+            {key: map_distinct(s.table.data[key], _duplicate_key) for key in keys}
+        )
         keyed = normalised[normalised.notna().any(axis=1)]
         dupes = keyed.duplicated(keep="first")
         if not dupes.any():
