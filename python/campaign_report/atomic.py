@@ -153,6 +153,9 @@ def atomic_paths(paths: Sequence[Path]) -> Iterator[list[Path]]:
             os.replace(scratch, path)
     except OSError as error:
         _release(error)
+        for path, scratch in zip(paths, scratches, strict=True):
+            if error.filename and Path(error.filename).name == scratch.name:
+                current = path  # the writer names its scratch file: name the real output
         raise OutputError(f"无法写入“{current}”：{reason(error)}") from None
     except BaseException as error:
         _release(error)

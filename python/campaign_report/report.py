@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
-from . import wording
+from . import sandbox, wording
 from .aggregate import Summary
 from .document import Block, Document, Heading, Paragraph, Table, full_width_punctuation
 from .errors import TemplateError
@@ -53,33 +52,14 @@ def render_body(summary: Summary, template: Path | None = None) -> str:
         source = path.read_text(encoding="utf-8")
     except OSError as error:
         raise TemplateError(f"无法读取报告模板“{path}”：{error.strerror}") from error
-    env = _environment(summary)
-    try:
-        return env.from_string(source).render(_context(summary))
-    except jinja2.TemplateSyntaxError as error:
-        raise TemplateError(
-            f"报告模板“{path.name}”第{error.lineno}行有语法错误：{error.message}"
-        ) from error
-    except jinja2.TemplateError as error:
-        line = _template_line(error)
-        where = f"第{line}行" if line else ""
-        raise TemplateError(f"报告模板“{path.name}”{where}出错：{error}") from error
+    except UnicodeDecodeError:
+        raise TemplateError(f"报告模板“{path.name}”不是 UTF-8 编码的文本，请另存为 UTF-8") from None
+    return sandbox.render(_environment(summary), source, _context(summary), path.name)
 
 
-def _template_line(error: Exception) -> int | None:
-    """The template line of a runtime error, from the traceback Jinja rewrites."""
-    tb = error.__traceback__
-    line = None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<template>":
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
-
-
-def _environment(summary: Summary) -> SandboxedEnvironment:
+def _environment(summary: Summary) -> sandbox.LimitedEnvironment:
     settings = summary.facts["settings"]
-    env = SandboxedEnvironment(
+    env = sandbox.LimitedEnvironment(
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -96,6 +76,7 @@ def _environment(summary: Summary) -> SandboxedEnvironment:
         cell=lambda v: str(v if v is not None else "").replace("|", "｜").replace("\n", " "),
     )
     env.globals.update(xun=wording.xun)
+    sandbox.limited_filters(env.filters)
     return env
 
 
