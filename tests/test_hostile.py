@@ -15,10 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from hostile import READABLE, UNREADABLE, UNWRITABLE, Case, build_corpus, release
 
 from campaign_report.cli import main
-
-from hostile import READABLE, UNREADABLE, UNWRITABLE, Case, build_corpus, release
 
 COMMANDS = {
     "validate": ["validate"],
