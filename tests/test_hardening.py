@@ -276,3 +276,22 @@ def test_a_template_that_is_not_utf8(example_master: Path, tmp_path: Path) -> No
     path.write_bytes("标题".encode("gbk"))
     with pytest.raises(TemplateError, match="UTF-8"):
         report_file(example_master, tmp_path / "r.docx", template=path, force=True)
+
+
+# -- 5: a row naming a unit that is not in 单位 --
+
+
+def test_rows_of_units_not_in_the_roster_count_on_one_other_row(example: Path, edit) -> None:
+    from campaign_report.aggregate import aggregate
+    from campaign_report.steps import open_book
+
+    before = aggregate(open_book(example)).per_unit.set_index("单位")
+    editor = edit(example)
+    editor.set("走访", 2, "单位", "城区工商所所")  # a typo in 走访 …
+    editor.set("金点子", 2, "推荐单位", "不存在的单位")  # … and another in 金点子
+    editor.save()
+    after = aggregate(open_book(example)).per_unit.set_index("单位")
+    visits, ideas = "走访（次）", "金点子（条）"
+    assert after.loc["（其他）", visits] == 1 and after.loc["（其他）", ideas] == 1
+    assert after.loc["合计", visits] == before.loc["合计", visits]  # nothing lost, nothing added
+    assert after.loc["合计", ideas] == before.loc["合计", ideas]

@@ -333,6 +333,7 @@ def _per_unit(book: CampaignBook) -> pd.DataFrame:
     roster = _distinct(book.frame("units")["name"])
     keys = {nm.name_key(u): u for u in roster}
     table = pd.DataFrame({UNIT_HEADER: roster})
+    other = {UNIT_HEADER: "（其他）"}
     for title, (sheet, unit_column, measure) in PER_UNIT_COLUMNS.items():
         data = book.frame(sheet)
         counts: dict[str, int] = {}
@@ -341,10 +342,11 @@ def _per_unit(book: CampaignBook) -> pd.DataFrame:
             series = grouped.size() if measure == "rows" else grouped[measure].sum()
             counts = {k: int(v) for k, v in series.items()}
         table[title] = [counts.get(k, 0) for k in keys]
-        extra = sum(v for k, v in counts.items() if k not in keys)
-        if extra:  # rows naming a unit not in the roster still count, on a row of their own
-            table.loc[len(table)] = ["（其他）"] + [0] * (len(table.columns) - 1)
-            table.loc[table.index[-1], title] = extra
+        other[title] = sum(v for k, v in counts.items() if k not in keys)
+    if any(v for k, v in other.items() if k != UNIT_HEADER):
+        # rows naming a unit not in the roster still count, on one row of their own, added
+        # after every column is filled (a row added midway left later columns a value short)
+        table = pd.concat([table, pd.DataFrame([other])], ignore_index=True)
     table = table.groupby(UNIT_HEADER, sort=False, as_index=False).sum()
     totals = {UNIT_HEADER: TOTAL_LABEL} | {c: int(table[c].sum()) for c in PER_UNIT_COLUMNS}
     return pd.concat([table, pd.DataFrame([totals])], ignore_index=True)
