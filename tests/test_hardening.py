@@ -9,6 +9,7 @@ import os
 import stat
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import docx
@@ -295,3 +296,199 @@ def test_rows_of_units_not_in_the_roster_count_on_one_other_row(example: Path, e
     assert after.loc["（其他）", visits] == 1 and after.loc["（其他）", ideas] == 1
     assert after.loc["合计", visits] == before.loc["合计", visits]  # nothing lost, nothing added
     assert after.loc["合计", ideas] == before.loc["合计", ideas]
+
+
+# -- 3: error cells are errors at their cell, on both readers, and never a silent zero --
+
+
+def _plant_errors(example: Path) -> Path:
+    book = openpyxl.load_workbook(example)
+    sheet = book["征求意见表"]
+    col = [c.value for c in sheet[1]].index("发放份数") + 1
+    for row, error in zip(range(2, 6), ("#N/A", "#DIV/0!", "#VALUE!", "#REF!"), strict=True):
+        sheet.cell(row, col).value = error
+        sheet.cell(row, col).data_type = "e"
+    sheet.cell(6, col).value = "#N/A"  # typed text that merely looks like one: not an error
+    sheet.cell(6, col).data_type = "s"
+    book.save(example)
+    return example
+
+
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_error_cells_read_as_errors_on_both_readers(example: Path, engine: str) -> None:
+    from campaign_report.adapters.xlsx_reader import read_raw_sheets
+    from campaign_report.model import CellError
+
+    _plant_errors(example)
+    rows = read_raw_sheets(example, engine="openpyxl" if engine == "openpyxl" else "auto")
+    cells = [r[3] for r in rows["征求意见表"].rows[1:6]]
+    assert [type(c) is CellError for c in cells] == [True, True, True, True, False]
+    assert cells[:4] == [CellError(e) for e in ("#N/A", "#DIV/0!", "#VALUE!", "#REF!")]
+
+
+def test_error_cells_are_errors_at_their_cell_and_aggregate_says_so(example: Path, capsys) -> None:
+    from campaign_report.steps import open_book
+    from campaign_report.validate import validate
+
+    _plant_errors(example)
+    errors = [i for i in validate(open_book(example)).errors if i.rule == "error_value"]
+    assert [(i.sheet, i.cell, i.value) for i in errors] == [
+        ("征求意见表", "D2", "#N/A"),
+        ("征求意见表", "D3", "#DIV/0!"),
+        ("征求意见表", "D4", "#VALUE!"),
+        ("征求意见表", "D5", "#REF!"),
+    ]
+    assert main(["validate", str(example)]) == 1
+    capsys.readouterr()
+    assert main(["aggregate", str(example)]) == 0
+    assert "4个单元格是错误值" in capsys.readouterr().err
+
+
+# -- 9: text that looks like a formula stays text in the tool's own sheets --
+
+HOSTILE = "=cmd|' /C calc'!A0"
+
+
+def test_formula_like_text_stays_text_in_the_tools_sheets(example: Path, edit) -> None:
+    editor = edit(example)
+    cells = [
+        ("走访", *editor.set("走访", 2, "单位", HOSTILE)),
+        ("单位", *editor.set("单位", 3, "单位名称", "+SUM(1,2)")),
+        ("设置", editor.find("设置", "项目", "活动名称"), 2),
+    ]
+    editor.book["设置"].cell(cells[2][1], 2).value = "-1+2"
+    for sheet, row, col in cells:  # typed as text ('=cmd… in Excel), not as a formula
+        editor.book[sheet].cell(row, col).data_type = "s"
+    editor.save()
+    assert main(["validate", str(example)]) == 1
+    assert main(["aggregate", str(example)]) == 0
+    for name, sheet in (("台账.校验.xlsx", "校验结果"), ("台账.汇总.xlsx", "汇总")):
+        with zipfile.ZipFile(example.with_name(name)) as archive:
+            xml = "".join(archive.read(n).decode() for n in archive.namelist() if "sheet" in n)
+        assert "cmd|" not in "".join(_formulas(example.with_name(name), sheet))
+        assert "<f>SUM(1,2)" not in xml
+    checked = openpyxl.load_workbook(example.with_name("台账.校验.xlsx"))["校验结果"]
+    texts = [c.value for row in checked.iter_rows() for c in row if c.data_type == "s"]
+    assert HOSTILE in texts
+    summary = openpyxl.load_workbook(example.with_name("台账.汇总.xlsx"))["汇总"]
+    assert summary["A1"].value == "-1+2汇总" and summary["A1"].data_type == "s"
+    assert "+SUM(1,2)" in [c.value for c in summary["A"]]
+
+
+def _formulas(path: Path, sheet: str) -> list[str]:
+    ws = openpyxl.load_workbook(path)[sheet]
+    return [c.value for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_the_excel_adapter_writes_formula_like_text_as_text() -> None:
+    from campaign_report.adapters.xlwings_book import _link_formula, as_text
+
+    assert as_text(HOSTILE) == "'" + HOSTILE
+    assert [as_text(v) for v in ("+1", "-1", "@A1", "\tx", "办公室", 3)] == [
+        "'+1",
+        "'-1",
+        "'@A1",
+        "'\tx",
+        "办公室",
+        3,
+    ]
+    link = _link_formula("走访", "C5")
+    assert as_text(link) == link and link.startswith("=HYPERLINK(")  # the tool's own formula
+
+
+# -- 10, 11: zip bombs, DTDs, far-out cells, long runs of spaces --
+
+
+def test_a_zip_bomb_is_refused_before_it_is_opened(example_master: Path, tmp_path: Path) -> None:
+    from campaign_report.adapters import xlsx_reader
+    from campaign_report.errors import BookReadError
+
+    bomb = tmp_path / "炸弹.xlsx"
+    with zipfile.ZipFile(example_master) as src, zipfile.ZipFile(bomb, "w", 8) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        with dst.open("xl/worksheets/sheet99.xml", "w", force_zip64=True) as stream:
+            for _ in range(600):
+                stream.write(b" " * (1 << 20))
+    with pytest.raises(BookReadError, match="压缩炸弹"):
+        xlsx_reader.read_raw_sheets(bomb)
+
+
+def test_a_dtd_is_refused(example_master: Path, tmp_path: Path) -> None:
+    from campaign_report.adapters import xlsx_reader
+    from campaign_report.errors import BookReadError
+
+    xxe = tmp_path / "xxe.xlsx"
+    with zipfile.ZipFile(example_master) as src, zipfile.ZipFile(xxe, "w", 8) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///">]>', 1)
+            dst.writestr(info, data)
+    with pytest.raises(BookReadError, match="DTD"):
+        xlsx_reader.read_raw_sheets(xxe)
+
+
+def test_a_far_out_cell_is_read_without_a_huge_rectangle(example: Path) -> None:
+    """calamine would allocate 16384 x 1048576 cells (and abort the process) for XFD1048576."""
+    from campaign_report.adapters import xlsx_reader
+
+    book = openpyxl.load_workbook(example)
+    book["走访"]["XFD1048576"] = "远处"
+    book.save(example)
+    assert xlsx_reader.inspect(example).dense_cells > xlsx_reader.MAX_DENSE_CELLS
+    rows = xlsx_reader.read_raw_sheets(example)["走访"].rows
+    assert rows[-1][-1] == "远处" and len(rows) == 1048576
+    assert all(len(r) <= 7 for r in rows[:-1])  # empty cells trimmed: no dense rectangle
+
+
+def test_a_date_with_a_long_run_of_spaces_is_linear() -> None:
+    """32 000 spaces cost 8 s before (quadratic); the date is still read."""
+    from campaign_report import normalise as nm
+
+    parsed = nm.parse_date("3月" + " " * 32000 + "10日", 2008)
+    assert parsed.ok and str(parsed.value) == "2008-03-10"
+    assert not nm.parse_date("2008-03-10" + " " * 500 + "以后", 2008).ok  # nothing dropped
+
+
+# -- 12: messages --
+
+
+def test_empty_required_cells_never_show_nan(example: Path, edit, capsys) -> None:
+    editor = edit(example)
+    editor.set("征求意见表", 3, "发放份数", None)
+    editor.set("走访", 4, "对象名称", None)
+    editor.save()
+    assert main(["validate", "--json", str(example)]) == 1
+    issues = json.loads(capsys.readouterr().out)["issues"]
+    required = [i for i in issues if i["rule"] == "required"]
+    assert len(required) == 2 and all(i["value"] == "" for i in required)
+    sheet = openpyxl.load_workbook(example.with_name("台账.校验.xlsx"))["校验结果"]
+    assert not [c.value for row in sheet.iter_rows() for c in row if c.value == "nan"]
+
+
+def test_the_rule_column_is_chinese_and_json_keeps_ids(example: Path, edit, capsys) -> None:
+    editor = edit(example)
+    editor.set("走访", 2, "单位", "城区工商所所")
+    editor.save()
+    assert main(["validate", "--json", str(example)]) == 1
+    rules = {i["rule"] for i in json.loads(capsys.readouterr().out)["issues"]}
+    assert {"unknown_unit", "guessed"} <= rules
+    sheet = openpyxl.load_workbook(example.with_name("台账.校验.xlsx"))["校验结果"]
+    column = [row[7] for row in sheet.iter_rows(min_row=4, values_only=True) if row[0]]
+    assert "单位不在名册中" in column and "按推测理解" in column
+    assert not {"unknown_unit", "guessed"} & set(column)
+
+
+def test_a_misspelt_unit_gets_a_suggestion(example: Path, edit) -> None:
+    from campaign_report.steps import open_book
+    from campaign_report.validate import validate
+
+    editor = edit(example)
+    right = editor.get("走访", 2, "单位")
+    editor.set("走访", 2, "单位", right + "所")
+    editor.set("走访", 3, "单位", "完全不相干的名字")
+    editor.save()
+    issues = [i for i in validate(open_book(example)).errors if i.rule == "unknown_unit"]
+    assert f"是否为“{right}”？" in issues[0].message
+    assert "是否为" not in issues[1].message

@@ -28,6 +28,12 @@ def _cell(sheet: str, header: str, value: object, row: int = 5) -> Plant:
     return plant
 
 
+def _error_value(editor: Editor) -> tuple[str, int, int]:
+    row, col = editor.set("征求意见表", 5, "发放份数", "#DIV/0!")
+    editor.book["征求意见表"].cell(row, col).data_type = "e"  # an error value, not the text
+    return "征求意见表", row, col
+
+
 def _duplicate_visit(editor: Editor) -> tuple[str, int, int]:
     ws = editor.book["走访"]
     values = [c.value for c in ws[6]]
@@ -95,6 +101,7 @@ PLANTS: dict[str, tuple[Plant, str]] = {
     "unreadable_integer": (_cell("征求意见表", "回收份数", "一些"), "错误"),
     "bad_choice": (_cell("走访", "对象类别", "工厂"), "错误"),
     "bad_bool": (_cell("心得体会", "是否上报", "也许"), "错误"),
+    "error_value": (_error_value, "错误"),
     "out_of_bounds": (_cell("活动", "参加人数", 200000), "错误"),
     "unknown_unit": (_cell("督查", "被检查单位", "宣传科"), "错误"),
     "unknown_person": (_cell("走访", "走访人", "张三丰", row=3), "警告"),

@@ -28,6 +28,19 @@ TOTAL_LABELS = frozenset({"合计", "总计", "小计", "共计", "汇总", "Tot
 HEADER_SEARCH_ROWS = 10
 
 
+class CellError(str):
+    """A cell showing an Excel error value (#N/A, #DIV/0!, #REF! …): neither text nor blank.
+
+    Readers hand it over in place of the value; reading reports it at its cell, as an error.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CellError) and str.__eq__(self, other)
+
+    def __hash__(self) -> int:
+        return hash(("CellError", str(self)))
+
+
 @dataclass(frozen=True)
 class RawSheet:
     """A sheet's cell values as an adapter read them, in one bulk pass."""
@@ -268,6 +281,8 @@ def _cached_parse(cache: dict, column: Column, value: Any, year: int) -> nm.Pars
 
 def parse_value(column: Column, value: Any, year: int) -> nm.Parsed:
     """Normalise one cell after its column's type."""
+    if isinstance(value, CellError):
+        return nm.Parsed(None, ok=False)
     parser = _PARSERS[column.type]
     return parser(column, value, year)
 
@@ -343,6 +358,8 @@ def _report_parse(
     """Record what could not be read (an error) and what was guessed (a warning)."""
     if not parsed.ok:
         rule = _UNREADABLE.get(column.type, "unreadable_integer")
+        if isinstance(value, CellError):
+            rule = "error_value"
         issues.append(_cell_issue(definition, rule, ERROR, sheet, column, row, col, value, unit))
     elif parsed.approx or parsed.note:
         rule = "approximate" if parsed.approx else "guessed"
@@ -396,8 +413,10 @@ def _bound(value: float | None) -> str:
 
 
 def display(value: Any) -> str:
-    """Return a value as a user would read it in a message."""
-    if value is None:
+    """Return a value as a user would read it in a message (an empty cell: "", never "nan")."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return ""
+    if isinstance(value, float) and value != value:  # NaN: pandas' stand-in for an empty cell
         return ""
     if isinstance(value, nm.DateSpan):
         if value.is_single_day:

@@ -2,40 +2,46 @@
 
 python-calamine (a Rust reader, ~9x faster than openpyxl on large sheets) is
 used when installed; openpyxl's read-only mode otherwise. Both give the same
-plain Python values (str, int, float, bool, date, datetime, None).
+plain Python values (str, int, float, bool, date, datetime, None), and a
+:class:`~campaign_report.model.CellError` for a cell showing #N/A, #DIV/0! ….
+
+Before either reader sees the file, :func:`inspect` streams its XML parts once and
+refuses what no real workbook holds: a zip bomb, a DTD (XXE, billion laughs). It also
+notes what calamine cannot take: error cells (calamine reads them as blank) and a cell
+far out (calamine allocates the whole rectangle up to it, and aborts the process when
+that is too big); such a book is read with openpyxl, which streams.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
-from collections.abc import Collection
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..errors import BookReadError
-from ..model import RawSheet
-from ..progress import ticker
+from ..model import CellError, RawSheet
 
 SUPPORTED = (".xlsx", ".xlsm", ".xltx", ".xltm")
 
+MAX_UNCOMPRESSED = 512 * 1024 * 1024  # all XML parts together; a 100 000-row book is ~40 MB
+MAX_RATIO = 200  # a real sheet compresses 5-30 times; a bomb a thousand times
+RATIO_FLOOR = 16 * 1024 * 1024  # small parts may compress very well: only big ones count
+MAX_DENSE_CELLS = 20_000_000  # rows x columns calamine may allocate for one sheet
+_CHUNK = 1 << 20
 
-def read_raw_sheets(
-    path: Path,
-    engine: str = "auto",
-    only: Collection[str] | None = None,
-    progress: Any = None,
-) -> dict[str, RawSheet]:
-    """Return every sheet of ``path`` (or those named in ``only``) as :class:`RawSheet`.
 
-    A ``progress`` that can draw a bar (see :mod:`campaign_report.progress`) gets a tick a sheet.
-    """
+def read_raw_sheets(path: Path, engine: str = "auto") -> dict[str, RawSheet]:
+    """Return every sheet of ``path`` as :class:`RawSheet`, keyed by sheet name."""
     path = Path(path)
     _check_file(path)
+    shape = inspect(path)
     if engine == "auto":
-        engine = "calamine" if _has_calamine() else "openpyxl"
+        safe = not shape.error_cells and shape.dense_cells <= MAX_DENSE_CELLS
+        engine = "calamine" if safe and _has_calamine() else "openpyxl"
     try:
-        read = _read_calamine if engine == "calamine" else _read_openpyxl
-        return read(path, only, progress)
+        return _read_calamine(path) if engine == "calamine" else _read_openpyxl(path)
     except BookReadError:
         raise
     except Exception as error:  # a damaged file can fail deep inside either reader
@@ -55,6 +61,104 @@ def _check_file(path: Path) -> None:
         raise BookReadError(f"“{path.name}”不是 Excel 工作簿（.xlsx/.xlsm），或文件已加密、已损坏")
 
 
+# -- what the file holds, before a reader opens it --
+
+
+@dataclass
+class Shape:
+    """What one streaming pass over a workbook's XML found."""
+
+    uncompressed: int = 0
+    error_cells: bool = False
+    dense_cells: int = 0  # the largest rows x columns rectangle of a sheet
+
+
+_ROW = re.compile(rb'<row\b[^>]*?\sr="(\d+)"[^>]*>\s*<c\b')  # a row that holds cells
+_WIDE_CELL = re.compile(rb'<c\b[^>]*?\sr="([A-Z]{3})\d+"')
+_ERROR_CELL = re.compile(rb'<c\b[^>]*?\st="e"')
+
+
+def inspect(path: Path) -> Shape:
+    """Stream every XML part once: refuse a bomb or a DTD, note error cells and the extent."""
+    path = Path(path)
+    shape = Shape()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            names = {i.filename for i in infos}
+            if not any(n.endswith("workbook.xml") for n in names):
+                raise BookReadError(f"“{path.name}”不是 Excel 工作簿：其中没有工作簿内容")
+            _check_declared_sizes(path, infos)
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels", ".vml")):
+                    _scan_part(path, archive, info, shape)
+    except BookReadError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError) as error:
+        raise BookReadError(f"无法读取工作簿“{path.name}”：文件已损坏或已加密（{error}）") from None
+    return shape
+
+
+def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNCOMPRESSED:
+        raise BookReadError(_too_big(path, total))
+    for info in infos:
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise BookReadError(_bomb(path, info))
+
+
+def _scan_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, shape: Shape) -> None:
+    """Read one part in chunks, counting real bytes (a zip header may lie about them)."""
+    sheet = info.filename.startswith("xl/worksheets/")
+    max_row = max_col = 0
+    tail = b""
+    with archive.open(info) as stream:
+        while chunk := stream.read(_CHUNK):
+            shape.uncompressed += len(chunk)
+            if shape.uncompressed > MAX_UNCOMPRESSED:
+                raise BookReadError(_too_big(path, shape.uncompressed))
+            text = tail + chunk
+            if b"<!DOCTYPE" in text or b"<!ENTITY" in text:
+                raise BookReadError(
+                    f"“{path.name}”含有 Excel 不会写入的 DTD 声明（可能是恶意文件），已拒绝读取"
+                )
+            if sheet:
+                shape.error_cells = shape.error_cells or bool(_ERROR_CELL.search(text))
+                rows = _ROW.findall(text)
+                if rows:
+                    max_row = max(max_row, int(rows[-1]))
+                for letters in _WIDE_CELL.findall(text):
+                    max_col = max(max_col, _column_number(letters))
+            tail = text[-256:]
+    if sheet:
+        shape.dense_cells = max(shape.dense_cells, max_row * max(max_col, 26))
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _too_big(path: Path, size: int) -> str:
+    return (
+        f"“{path.name}”解压后超过 {MAX_UNCOMPRESSED // 2**20} MB（{size // 2**20} MB 以上），"
+        "不像活动台账（可能是“压缩炸弹”），已拒绝读取"
+    )
+
+
+def _bomb(path: Path, info: zipfile.ZipInfo) -> str:
+    return (
+        f"“{path.name}”中的“{info.filename}”压缩比异常（{info.file_size // 2**20} MB 压缩成 "
+        f"{info.compress_size // 1024} KB，可能是“压缩炸弹”），已拒绝读取"
+    )
+
+
+# -- the readers --
+
+
 def _has_calamine() -> bool:
     try:
         import python_calamine  # noqa: F401
@@ -63,37 +167,52 @@ def _has_calamine() -> bool:
     return True
 
 
-def _read_openpyxl(path: Path, only: Collection[str] | None, progress: Any) -> dict[str, RawSheet]:
+def _read_openpyxl(path: Path) -> dict[str, RawSheet]:
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         sheets = {}
-        wanted = [s for s in book.worksheets if only is None or s.title in only]
-        tick = ticker(progress, "读取工作表", len(wanted))
-        for sheet in wanted:
+        for sheet in book.worksheets:
             sheet.reset_dimensions()  # trust the cells, not a stale <dimension> tag
-            sheets[sheet.title] = RawSheet(sheet.title, list(sheet.iter_rows(values_only=True)))
-            tick(sheet.title)
+            rows = [tuple(map(_value, row)) for row in sheet.iter_rows()]
+            sheets[sheet.title] = RawSheet(sheet.title, _trim(rows))
         return sheets
     finally:
         book.close()
 
 
-def _read_calamine(path: Path, only: Collection[str] | None, progress: Any) -> dict[str, RawSheet]:
+def _value(cell: object) -> object:
+    value = getattr(cell, "value", None)
+    if getattr(cell, "data_type", None) == "e" and isinstance(value, str):
+        return CellError(value)
+    return value
+
+
+def _trim(rows: list[tuple]) -> list[tuple]:
+    """Drop trailing empty cells and rows: a far-out cell must not make a huge rectangle."""
+    trimmed = []
+    for row in rows:
+        end = len(row)
+        while end and (row[end - 1] is None or row[end - 1] == ""):
+            end -= 1
+        trimmed.append(row[:end])
+    while trimmed and not trimmed[-1]:
+        trimmed.pop()
+    return trimmed
+
+
+def _read_calamine(path: Path) -> dict[str, RawSheet]:
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_path(str(path))
     sheets = {}
-    wanted = [name for name in book.sheet_names if only is None or name in only]
-    tick = ticker(progress, "读取工作表", len(wanted))
-    for name in wanted:
+    for name in book.sheet_names:
         sheet = book.get_sheet_by_name(name)
         rows = [
             tuple(_blank_to_none(v) for v in row) for row in sheet.to_python(skip_empty_area=False)
         ]
         sheets[name] = RawSheet(name, rows)
-        tick(name)
     return sheets
 
 
