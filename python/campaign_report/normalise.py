@@ -70,7 +70,9 @@ def _note_short_year(year: int) -> str:
 
 # --- module-level patterns ---------------------------------------------------------------
 
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]|_x000[dD]_")
+# Zero-width characters, Excel's escaped CR, and control characters (which no document
+# can hold: python-docx and openpyxl refuse them) carry nothing a reader could see.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f]|_x000[dD]_")
 _SPACES = re.compile(r"\s+")
 _LINE_SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
