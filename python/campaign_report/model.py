@@ -219,6 +219,8 @@ def _load_table(
     body = raw.rows[header_index + 1 :] if header_index is not None else []
     parse_cache: dict[tuple[str, Any], nm.Parsed] = {}
     for offset, cells in enumerate(body):
+        if not cells:  # an empty row (a reader gives () for the gaps before a far-out cell)
+            continue
         values = {key: _cell(cells, pos) for key, pos in positions.items()}
         if _is_skippable(values.values()):
             continue

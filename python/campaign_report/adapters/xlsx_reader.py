@@ -73,8 +73,8 @@ class Shape:
     dense_cells: int = 0  # the largest rows x columns rectangle of a sheet
 
 
-_ROW = re.compile(rb'<row\b[^>]*?\sr="(\d+)"[^>]*>\s*<c\b')  # a row that holds cells
-_WIDE_CELL = re.compile(rb'<c\b[^>]*?\sr="([A-Z]{3})\d+"')
+_ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
+_WIDE_CELL = re.compile(rb'\sr="([A-Z]{3})\d')  # a column past ZZ: rare, so cheap to find
 _ERROR_CELL = re.compile(rb'<c\b[^>]*?\st="e"')
 
 
@@ -111,7 +111,7 @@ def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
 def _scan_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, shape: Shape) -> None:
     """Read one part in chunks, counting real bytes (a zip header may lie about them)."""
     sheet = info.filename.startswith("xl/worksheets/")
-    max_row = max_col = 0
+    max_row = max_col = last_row = 0
     tail = b""
     with archive.open(info) as stream:
         while chunk := stream.read(_CHUNK):
@@ -125,14 +125,23 @@ def _scan_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, shap
                 )
             if sheet:
                 shape.error_cells = shape.error_cells or bool(_ERROR_CELL.search(text))
-                rows = _ROW.findall(text)
-                if rows:
-                    max_row = max(max_row, int(rows[-1]))
+                # The last row holding a cell: only its number matters, so look from the end
+                # (a million formatted empty rows hold no cell and do not count).
+                cell = max(text.rfind(b"<c "), text.rfind(b"<c>"))
+                if cell >= 0:
+                    max_row = max(max_row, _row_before(text, cell) or last_row)
+                last_row = _row_before(text, len(text)) or last_row
                 for letters in _WIDE_CELL.findall(text):
                     max_col = max(max_col, _column_number(letters))
             tail = text[-256:]
     if sheet:
         shape.dense_cells = max(shape.dense_cells, max_row * max(max_col, 26))
+
+
+def _row_before(text: bytes, end: int) -> int:
+    start = text.rfind(b"<row", 0, end)
+    match = _ROW_NUMBER.match(text, start) if start >= 0 else None
+    return int(match[1]) if match else 0
 
 
 def _column_number(letters: bytes) -> int:
@@ -209,12 +218,14 @@ def _read_calamine(path: Path) -> dict[str, RawSheet]:
     sheets = {}
     for name in book.sheet_names:
         sheet = book.get_sheet_by_name(name)
-        rows = [
-            tuple(_blank_to_none(v) for v in row) for row in sheet.to_python(skip_empty_area=False)
-        ]
+        rows = [_calamine_row(row) for row in sheet.to_python(skip_empty_area=False)]
         sheets[name] = RawSheet(name, rows)
     return sheets
 
 
-def _blank_to_none(value: object) -> object:
-    return None if value == "" else value
+def _calamine_row(values: list) -> tuple:
+    """A row without its trailing blanks (a wide sheet pads every row), blanks as None."""
+    end = len(values)
+    while end and values[end - 1] == "":
+        end -= 1
+    return tuple(None if v == "" else v for v in values[:end])
