@@ -86,31 +86,39 @@ def is_ours(path: Path) -> bool:
     try:
         if Path(path).suffix.lower() in _ZIP_SUFFIXES:
             with zipfile.ZipFile(path) as archive:
-                return archive.comment == _ZIP_STAMP + _zip_fingerprint(archive)
+                return archive.comment == _ZIP_STAMP + _zip_fingerprint(archive, Path(path).name)
         text = Path(path).read_text(encoding="utf-8")
         body, _, last = text.rstrip("\n").rpartition("\n")
-        return last == _text_stamp(body + "\n")
+        return last == _text_stamp(body + "\n", Path(path).name)
     except (OSError, ValueError, zipfile.BadZipFile):
         return False
 
 
-def _zip_fingerprint(archive: zipfile.ZipFile) -> bytes:
-    """A hash of every member's name, size and CRC: any re-save or edit changes it."""
-    digest = hashlib.sha256()
+def _zip_fingerprint(archive: zipfile.ZipFile, name: str) -> bytes:
+    """A hash of the file's name and every member's name, size and CRC.
+
+    Any re-save or edit changes it; so does a copy under another name (a template the tool
+    built, renamed by hand, is the user's file then).
+    """
+    digest = hashlib.sha256(name.encode("utf-8"))
     for info in sorted(archive.infolist(), key=lambda i: i.filename):
         digest.update(f"{info.filename}\0{info.file_size}\0{info.CRC}\n".encode())
     return digest.hexdigest()[:32].encode()
 
 
-def _text_stamp(body: str) -> str:
-    return f"{_TEXT_STAMP}{hashlib.sha256(body.encode('utf-8')).hexdigest()[:32]} -->"
+def _text_stamp(body: str, name: str) -> str:
+    digest = hashlib.sha256(f"{name}\0{body}".encode()).hexdigest()[:32]
+    return f"{_TEXT_STAMP}{digest} -->"
 
 
-def _stamp(path: Path) -> None:
-    """Mark a freshly written scratch file as the tool's own."""
-    if path.suffix.lower() in _ZIP_SUFFIXES and zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path, "a") as archive:
-            archive.comment = _ZIP_STAMP + _zip_fingerprint(archive)
+def _stamp(scratch: Path, name: str) -> None:
+    """Mark a freshly written scratch file as the tool's own output called ``name``."""
+    if scratch.suffix.lower() in _ZIP_SUFFIXES and zipfile.is_zipfile(scratch):
+        with zipfile.ZipFile(scratch, "a") as archive:
+            archive.comment = _ZIP_STAMP + _zip_fingerprint(archive, name)
+    elif scratch.suffix.lower() == ".md":
+        body = scratch.read_text(encoding="utf-8").rstrip("\n") + "\n"
+        scratch.write_text(body + _text_stamp(body, name) + "\n", encoding="utf-8")
 
 
 # -- writing --
@@ -145,7 +153,7 @@ def atomic_paths(paths: Sequence[Path]) -> Iterator[list[Path]]:
         yield scratches
         for path, scratch in zip(paths, scratches, strict=True):
             current = path
-            _stamp(scratch)
+            _stamp(scratch, path.name)
             with open(scratch, "rb+") as written:
                 os.fsync(written.fileno())
         for path, scratch in zip(paths, scratches, strict=True):
@@ -211,13 +219,8 @@ def write_bytes(path: Path, data: bytes) -> Path:
 
 
 def write_text(path: Path, text: str) -> Path:
-    return write_bytes(path, stamped_text(text).encode("utf-8"))
-
-
-def stamped_text(text: str) -> str:
-    """``text`` with the tool's stamp as its last line (an HTML comment, invisible in Markdown)."""
-    body = text if text.endswith("\n") else text + "\n"
-    return body + _text_stamp(body) + "\n"
+    """Write ``text``; an .md gets the tool's stamp as its last line (an invisible comment)."""
+    return write_bytes(path, (text if text.endswith("\n") else text + "\n").encode("utf-8"))
 
 
 def read_only_folder(folder: Path) -> bool:

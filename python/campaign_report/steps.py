@@ -234,7 +234,7 @@ def write_report(
         # With LibreOffice at hand the closing block is fitted to the measured pages.
         write_docx(document, scratches[0], measure=pdf_layout.measure_docx)
         if markdown:
-            scratches[1].write_text(atomic.stamped_text(to_markdown(document)), encoding="utf-8")
+            scratches[1].write_text(to_markdown(document) + "\n", encoding="utf-8")
     return dict(zip(("报告", "Markdown"), targets, strict=False))
 
 
