@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +33,10 @@ MAX_DENSE_CELLS = 20_000_000  # rows x columns calamine may allocate for one she
 _CHUNK = 1 << 20
 
 
-def read_raw_sheets(path: Path, engine: str = "auto") -> dict[str, RawSheet]:
-    """Return every sheet of ``path`` as :class:`RawSheet`, keyed by sheet name."""
+def read_raw_sheets(
+    path: Path, engine: str = "auto", only: Collection[str] | None = None
+) -> dict[str, RawSheet]:
+    """Return every sheet of ``path`` (or those named in ``only``) as :class:`RawSheet`."""
     path = Path(path)
     _check_file(path)
     shape = inspect(path)
@@ -41,7 +44,7 @@ def read_raw_sheets(path: Path, engine: str = "auto") -> dict[str, RawSheet]:
         safe = not shape.error_cells and shape.dense_cells <= MAX_DENSE_CELLS
         engine = "calamine" if safe and _has_calamine() else "openpyxl"
     try:
-        return _read_calamine(path) if engine == "calamine" else _read_openpyxl(path)
+        return _read_calamine(path, only) if engine == "calamine" else _read_openpyxl(path, only)
     except BookReadError:
         raise
     except Exception as error:  # a damaged file can fail deep inside either reader
@@ -176,13 +179,15 @@ def _has_calamine() -> bool:
     return True
 
 
-def _read_openpyxl(path: Path) -> dict[str, RawSheet]:
+def _read_openpyxl(path: Path, only: Collection[str] | None = None) -> dict[str, RawSheet]:
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         sheets = {}
         for sheet in book.worksheets:
+            if only is not None and sheet.title not in only:
+                continue
             sheet.reset_dimensions()  # trust the cells, not a stale <dimension> tag
             rows = [tuple(map(_value, row)) for row in sheet.iter_rows()]
             sheets[sheet.title] = RawSheet(sheet.title, _trim(rows))
@@ -211,12 +216,14 @@ def _trim(rows: list[tuple]) -> list[tuple]:
     return trimmed
 
 
-def _read_calamine(path: Path) -> dict[str, RawSheet]:
+def _read_calamine(path: Path, only: Collection[str] | None = None) -> dict[str, RawSheet]:
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_path(str(path))
     sheets = {}
     for name in book.sheet_names:
+        if only is not None and name not in only:
+            continue
         sheet = book.get_sheet_by_name(name)
         rows = [_calamine_row(row) for row in sheet.to_python(skip_empty_area=False)]
         sheets[name] = RawSheet(name, rows)
