@@ -107,7 +107,7 @@ def _validate(args: argparse.Namespace) -> int:
             result, out = check_file(
                 Path(book), args.out and Path(args.out), write=not args.no_copy, progress=_progress
             )
-        except (Exception, RecursionError) as error:
+        except Exception as error:
             if args.debug:
                 raise
             message, code = explain_failure(error)
@@ -360,6 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    hook = sys.unraisablehook
     if not args.debug:
         sys.unraisablehook = _quiet_unraisable
     try:
@@ -372,12 +373,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中止。", file=sys.stderr)
         return 130
-    except (Exception, RecursionError) as error:
+    except Exception as error:
         if args.debug:
             raise
         message, code = explain_failure(error)
         _fail_line(message)
         return code
+    finally:
+        sys.unraisablehook = hook
 
 
 if __name__ == "__main__":

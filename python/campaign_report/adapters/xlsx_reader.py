@@ -225,14 +225,18 @@ def _read_calamine(path: Path, only: Collection[str] | None = None) -> dict[str,
         if only is not None and name not in only:
             continue
         sheet = book.get_sheet_by_name(name)
-        rows = [_calamine_row(row) for row in sheet.to_python(skip_empty_area=False)]
+        trim = sheet.width > WIDE  # a wide sheet pads every row with thousands of blanks
+        rows = [_calamine_row(row, trim) for row in sheet.to_python(skip_empty_area=False)]
         sheets[name] = RawSheet(name, rows)
     return sheets
 
 
-def _calamine_row(values: list) -> tuple:
-    """A row without its trailing blanks (a wide sheet pads every row), blanks as None."""
+WIDE = 1024
+
+
+def _calamine_row(values: list, trim: bool) -> tuple:
+    """A row with blanks as None; on a wide sheet, without its trailing blanks."""
     end = len(values)
-    while end and values[end - 1] == "":
+    while trim and end and values[end - 1] == "":
         end -= 1
     return tuple(None if v == "" else v for v in values[:end])
