@@ -381,19 +381,31 @@ def _formulas(path: Path, sheet: str) -> list[str]:
 
 
 def test_the_excel_adapter_writes_formula_like_text_as_text() -> None:
-    from campaign_report.adapters.xlwings_book import _link_formula, as_text
+    from campaign_report import outputs
+    from campaign_report.adapters.xlwings_book import _write_block
 
-    assert as_text(HOSTILE) == "'" + HOSTILE
-    assert [as_text(v) for v in ("+1", "-1", "@A1", "\tx", "办公室", 3)] == [
-        "'+1",
-        "'-1",
-        "'@A1",
-        "'\tx",
-        "办公室",
-        3,
-    ]
-    link = _link_formula("走访", "C5")
-    assert as_text(link) == link and link.startswith("=HYPERLINK(")  # the tool's own formula
+    written = {}
+
+    class Range:
+        def __init__(self, *where) -> None:
+            self.where = where
+
+        def __setattr__(self, name, value) -> None:
+            if name == "value":
+                written[self.where] = value
+            object.__setattr__(self, name, value)
+
+    class Sheet:
+        def range(self, *where):
+            return Range(*where)
+
+    link = outputs.Link(0, 4, "走访", "C5", "C5")
+    row = [HOSTILE, "+1", "-1", "@A1", "C5", "办公室", 3]
+    _write_block(Sheet(), outputs.CellBlock("校验结果", 4, 1, [row], links=[link]))
+    (values,) = written.values()
+    assert values[0][:4] == ["'" + HOSTILE, "'+1", "'-1", "'@A1"]  # Excel keeps these as text
+    assert values[0][4].startswith("=HYPERLINK(")  # the tool's own formula stays one
+    assert values[0][5:] == ["办公室", 3]
 
 
 # -- 10, 11: zip bombs, DTDs, far-out cells, long runs of spaces --

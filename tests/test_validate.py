@@ -285,6 +285,11 @@ def test_several_mailed_back_copies_in_one_run(example: Path, edit, tmp_path: Pa
     assert main(["validate", str(good), str(example), str(broken), "--json", "--no-copy"]) == 2
     captured = capsys.readouterr()
     files = json.loads(captured.out)["files"]
-    assert [(f["file"], f["errors"]) for f in files] == [(str(good), 0), (str(example), 1)]
+    assert [(f["file"], f.get("errors")) for f in files] == [
+        (str(good), 0),
+        (str(example), 1),
+        (str(broken), None),
+    ]
+    assert not files[2]["ok"] and "不是 Excel 工作簿" in files[2]["error"]
     assert "损坏.xlsx" in captured.err and "不是 Excel 工作簿" in captured.err
     assert main(["validate", str(good), str(example), "--no-copy"]) == 1

@@ -17,7 +17,7 @@ class RefusedError(CampaignError):
     """The step refuses to run (e.g. a report from a workbook with errors, without --force)."""
 
 
-class OutputError(CampaignError):
+class OutputError(CampaignError, OSError):
     """An output cannot be written (the message names the real file and the reason)."""
 
 
