@@ -20,9 +20,11 @@ import zlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import BookReadError
 from ..model import CellError, RawSheet
+from ..progress import ticker
 
 SUPPORTED = (".xlsx", ".xlsm", ".xltx", ".xltm")
 
@@ -34,9 +36,15 @@ _CHUNK = 1 << 20
 
 
 def read_raw_sheets(
-    path: Path, engine: str = "auto", only: Collection[str] | None = None
+    path: Path,
+    engine: str = "auto",
+    only: Collection[str] | None = None,
+    progress: Any = None,
 ) -> dict[str, RawSheet]:
-    """Return every sheet of ``path`` (or those named in ``only``) as :class:`RawSheet`."""
+    """Return every sheet of ``path`` (or those named in ``only``) as :class:`RawSheet`.
+
+    A ``progress`` that can draw a bar (see :mod:`campaign_report.progress`) gets a tick a sheet.
+    """
     path = Path(path)
     _check_file(path)
     shape = inspect(path)
@@ -44,7 +52,8 @@ def read_raw_sheets(
         safe = not shape.error_cells and shape.dense_cells <= MAX_DENSE_CELLS
         engine = "calamine" if safe and _has_calamine() else "openpyxl"
     try:
-        return _read_calamine(path, only) if engine == "calamine" else _read_openpyxl(path, only)
+        read = _read_calamine if engine == "calamine" else _read_openpyxl
+        return read(path, only, progress)
     except BookReadError:
         raise
     except Exception as error:  # a damaged file can fail deep inside either reader
@@ -179,18 +188,19 @@ def _has_calamine() -> bool:
     return True
 
 
-def _read_openpyxl(path: Path, only: Collection[str] | None = None) -> dict[str, RawSheet]:
+def _read_openpyxl(path: Path, only: Collection[str] | None, progress: Any) -> dict[str, RawSheet]:
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         sheets = {}
-        for sheet in book.worksheets:
-            if only is not None and sheet.title not in only:
-                continue
+        wanted = [s for s in book.worksheets if only is None or s.title in only]
+        tick = ticker(progress, "读取工作表", len(wanted))
+        for sheet in wanted:
             sheet.reset_dimensions()  # trust the cells, not a stale <dimension> tag
             rows = [tuple(map(_value, row)) for row in sheet.iter_rows()]
             sheets[sheet.title] = RawSheet(sheet.title, _trim(rows))
+            tick(sheet.title)
         return sheets
     finally:
         book.close()
@@ -216,18 +226,19 @@ def _trim(rows: list[tuple]) -> list[tuple]:
     return trimmed
 
 
-def _read_calamine(path: Path, only: Collection[str] | None = None) -> dict[str, RawSheet]:
+def _read_calamine(path: Path, only: Collection[str] | None, progress: Any) -> dict[str, RawSheet]:
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_path(str(path))
     sheets = {}
-    for name in book.sheet_names:
-        if only is not None and name not in only:
-            continue
+    wanted = [name for name in book.sheet_names if only is None or name in only]
+    tick = ticker(progress, "读取工作表", len(wanted))
+    for name in wanted:
         sheet = book.get_sheet_by_name(name)
         trim = sheet.width > WIDE  # a wide sheet pads every row with thousands of blanks
         rows = [_calamine_row(row, trim) for row in sheet.to_python(skip_empty_area=False)]
         sheets[name] = RawSheet(name, rows)
+        tick(name)
     return sheets
 
 
