@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -195,7 +196,10 @@ def test_a_report_open_in_word_is_a_message(
 
     monkeypatch.setattr("campaign_report.steps.write_docx", locked)
     assert macros.generate_report(book, out_dir=tmp_path) is None
-    assert _status(book).startswith("未完成：无法写入文件“")
+    status = _status(book)
+    # the real report is named, not the hidden scratch file the writer was given
+    assert status.startswith(f"未完成：无法写入“{tmp_path}{os.sep}") and "/." not in status
+    assert "没有写入权限" in status
 
 
 def test_merge_collects_the_copies_beside_the_book_and_lists_who_is_late(

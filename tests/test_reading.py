@@ -157,4 +157,4 @@ def test_an_unwritable_output_is_one_chinese_line(
     blocker.write_text("x")
     assert main(["aggregate", str(example_master), "--out", str(blocker / "汇总.xlsx")]) == 2
     err = capsys.readouterr().err
-    assert "错误：无法读写文件" in err and "Traceback" not in err
+    assert "错误：无法写入“" in err and "同名的文件" in err and "Traceback" not in err

@@ -165,7 +165,7 @@ def test_a_book_with_errors_is_refused_unless_forced(
     editor.save()
     with pytest.raises(RefusedError, match="1个错误"):
         write_report(open_book(example), tmp_path / "r.docx")
-    assert main(["report", str(example), "--out", str(tmp_path / "r.docx")]) == 2
+    assert main(["report", str(example), "--out", str(tmp_path / "r.docx")]) == 1
     assert "走访!D5" in capsys.readouterr().err
     assert not (tmp_path / "r.docx").exists()
     assert main(["report", str(example), "--out", str(tmp_path / "r.docx"), "--force"]) == 0

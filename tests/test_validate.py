@@ -28,6 +28,12 @@ def _cell(sheet: str, header: str, value: object, row: int = 5) -> Plant:
     return plant
 
 
+def _error_value(editor: Editor) -> tuple[str, int, int]:
+    row, col = editor.set("征求意见表", 5, "发放份数", "#DIV/0!")
+    editor.book["征求意见表"].cell(row, col).data_type = "e"  # an error value, not the text
+    return "征求意见表", row, col
+
+
 def _duplicate_visit(editor: Editor) -> tuple[str, int, int]:
     ws = editor.book["走访"]
     values = [c.value for c in ws[6]]
@@ -135,6 +141,7 @@ PLANTS: dict[str, tuple[Plant, str]] = {
     "bad_choice": (_cell("意见建议", "整改状态", "快好了"), "错误"),
     "choice_as_typed": (_cell("走访", "对象类别", "工厂"), "警告"),
     "bad_bool": (_cell("心得体会", "是否上报", "也许"), "错误"),
+    "error_value": (_error_value, "错误"),
     "out_of_bounds": (_cell("活动", "参加人数", 200000), "错误"),
     "unknown_unit": (_cell("督查", "被检查单位", "宣传科"), "错误"),
     "unknown_person": (_cell("走访", "走访人", "张三丰", row=3), "警告"),
@@ -160,7 +167,6 @@ PLANTS: dict[str, tuple[Plant, str]] = {
     "missing_column": (_drop_header("走访", "情况记录"), "警告"),
     "header_matched": (_cell("走访", "对象名称", "企业名称", row=1), "提示"),
     "two_row_header": (_two_row_header, "提示"),
-    "error_value": (_cell("征求意见表", "发放份数", "#N/A"), "错误"),
     "ditto": (_ditto_of_same_value, "警告"),
     "ditto_blank": (_cell("走访", "情况记录", "〃", row=2), "错误"),
     "middle_exceeds_headcount": (_cell("单位", "中层以上干部人数", 50, row=3), "错误"),
@@ -335,6 +341,11 @@ def test_several_mailed_back_copies_in_one_run(example: Path, edit, tmp_path: Pa
     assert main(["validate", str(good), str(example), str(broken), "--json", "--no-copy"]) == 2
     captured = capsys.readouterr()
     files = json.loads(captured.out)["files"]
-    assert [(f["file"], f["errors"]) for f in files] == [(str(good), 0), (str(example), 1)]
+    assert [(f["file"], f.get("errors")) for f in files] == [
+        (str(good), 0),
+        (str(example), 1),
+        (str(broken), None),
+    ]
+    assert not files[2]["ok"] and "不是 Excel 工作簿" in files[2]["error"]
     assert "损坏.xlsx" in captured.err and "不是 Excel 工作簿" in captured.err
     assert main(["validate", str(good), str(example), "--no-copy"]) == 1

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from .errors import CampaignError, RefusedError
+from .errors import CampaignError, RefusedError, explain_failure
 
 Command = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, Command] = {}
@@ -28,7 +29,7 @@ def _new(args: argparse.Namespace) -> int:
     """生成空白台账模板（.xlsx；文件名以 .xlsm 结尾时带控制台按钮）。"""
     from .steps import new_workbook
 
-    path = new_workbook(Path(args.out))
+    path = new_workbook(Path(args.out), progress=_progress)
     print(f"已生成模板：{path}")
     return 0
 
@@ -100,17 +101,21 @@ def _validate(args: argparse.Namespace) -> int:
 
     if args.out and len(args.books) > 1:
         raise CampaignError("校验多个工作簿时不能指定 --out，副本会各自写在原文件旁边")
-    reports, worst = [], 0
-    for book in args.books:
+    reports, worst, failures = [], 0, []
+    for book in args.books:  # one book that fails does not stop the others
         try:
             result, out = check_file(
                 Path(book), args.out and Path(args.out), write=not args.no_copy, progress=_progress
             )
-        except CampaignError as error:
-            if len(args.books) == 1:
+        except Exception as error:
+            if args.debug:
                 raise
-            print(f"错误：{error}", file=sys.stderr)
-            worst = 2
+            message, code = explain_failure(error)
+            worst = max(worst, code)
+            failures.append((Path(book).name, message))
+            reports.append({"file": book, "ok": False, "error": message})
+            if len(args.books) > 1:
+                print(f"== {book}\n错误：{message}", file=sys.stderr)
             continue
         worst = max(worst, 0 if result.ok else 1)
         reports.append({"file": book, **result.to_json_dict()})
@@ -119,6 +124,11 @@ def _validate(args: argparse.Namespace) -> int:
     if args.json:
         data = reports[0] if len(args.books) == 1 else {"files": reports}
         print(json.dumps(data, ensure_ascii=False, indent=2))
+    if len(args.books) == 1 and failures:
+        _fail_line(failures[0][1])
+    elif failures:  # the last stderr line says which books failed, after the others' progress
+        names = "、".join(f"“{name}”" for name, _ in failures)
+        _fail_line(f"{len(failures)}个工作簿未能校验：{names}，原因见上")
     return worst
 
 
@@ -350,30 +360,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fail_line(message: str) -> None:
+    print(f"错误：{' '.join(message.split())}", file=sys.stderr, flush=True)
+
+
+def _quiet_unraisable(unraisable: object) -> None:
+    """A writer's object failing again while it is cleaned up (a ZipFile on a full disk)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command: the one error boundary turns every failure into one Chinese line.
+
+    Exit codes: 0 done (warnings allowed), 1 the book has errors (validate; a refused report),
+    2 could not be done (a file unreadable or unwritable, a broken template, …).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    hook = sys.unraisablehook
+    if not args.debug:
+        sys.unraisablehook = _quiet_unraisable
     try:
-        return _COMMANDS[args.command](args)
-    except CampaignError as error:
-        if args.debug:
-            raise
-        print(f"错误：{error}", file=sys.stderr)
-        return 2
+        with warnings.catch_warnings():
+            if not args.debug:  # a library's English warning must not be the last line
+                warnings.simplefilter("ignore")
+            return _COMMANDS[args.command](args)
     except BrokenPipeError:  # output piped into head and the like
         return 0
-    except OSError as error:  # e.g. the output is open in Excel, or the folder is read-only
-        if args.debug:
-            raise
-        name = f"“{error.filename}”" if error.filename else ""
-        print(
-            f"错误：无法读写文件{name}：{error.strerror or error}（文件是否正在 Excel 中打开？）",
-            file=sys.stderr,
-        )
-        return 2
     except KeyboardInterrupt:
         print("已中止。", file=sys.stderr)
         return 130
+    except Exception as error:
+        if args.debug:
+            raise
+        message, code = explain_failure(error)
+        _fail_line(message)
+        return code
+    finally:
+        sys.unraisablehook = hook
 
 
 if __name__ == "__main__":

@@ -159,6 +159,9 @@ class Definition:
         )
         return replace(self, sheets=sheets, lists=merged)
 
+    rule_names: dict[str, str] = field(default_factory=dict)  # id -> the 规则 column's Chinese
+    hints: dict[str, str] = field(default_factory=dict)
+
     def sheet(self, key: str) -> Sheet:
         for sheet in self.sheets:
             if sheet.key == key:
@@ -175,7 +178,14 @@ class Definition:
 
     def message(self, rule: str, **fields: Any) -> str:
         """Return the Chinese message of ``rule`` with ``fields`` filled in."""
-        return self.messages[rule].format_map(_Lenient(fields))
+        return self.messages[rule].format_map(_Lenient({"suggestion": ""} | fields))
+
+    def hint(self, key: str, **fields: Any) -> str:
+        return self.hints[key].format_map(_Lenient(fields))
+
+    def rule_name(self, rule: str) -> str:
+        """The Chinese name of a rule id, for people; the id itself for a rule left unnamed."""
+        return self.rule_names.get(rule, rule)
 
     def to_json_dict(self) -> dict[str, Any]:
         """Return the definition as plain data for other tools (``schema --json``)."""
@@ -230,8 +240,11 @@ def definition_markdown(definition: Definition) -> str:
             )
         lines.append("")
     lines += _lists_markdown(definition)
-    lines += ["## 校验规则与提示", "", "| 规则 | 提示 |", "|---|---|"]
-    lines += [f"| `{rule}` | {text} |" for rule, text in definition.messages.items()]
+    lines += ["## 校验规则与提示", "", "| 规则 | 名称 | 提示 |", "|---|---|---|"]
+    lines += [
+        f"| `{rule}` | {definition.rule_name(rule)} | {text} |"
+        for rule, text in definition.messages.items()
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -270,7 +283,13 @@ def load_definition(path: Path | None = None) -> Definition:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     lists = {raw["name"]: _list(raw) for raw in data.get("lists", ())}
     sheets = tuple(_sheet(raw, data.get("aliases", {})) for raw in data["sheets"])
-    definition = Definition(sheets, data.get("rules", {}), data.get("messages", {}))
+    definition = Definition(
+        sheets,
+        data.get("rules", {}),
+        data.get("messages", {}),
+        rule_names=data.get("rule_names", {}),
+        hints=data.get("hints", {}),
+    )
     definition = definition.with_lists(lists)
     _check(definition)
     return definition
@@ -342,8 +361,8 @@ def _check(definition: Definition) -> None:
         for key in (sheet.unit_column, *sheet.duplicate_key):
             if key is not None and key not in keys:
                 raise DefinitionError(f"{sheet.key}: {key} is not a column")
-    for check in definition.rules.get("checks", ()):
-        if check.get("id") not in definition.messages or "kind" not in check:
-            raise DefinitionError(f"rules.checks: {check.get('id')} needs a kind and a message")
+    unnamed = set(definition.messages) - set(definition.rule_names)
+    if unnamed:
+        raise DefinitionError(f"rules without a name in [rule_names]: {sorted(unnamed)}")
     if not {"settings", "units"} <= {s.key for s in definition.sheets}:
         raise DefinitionError("the definition needs the settings and units sheets")

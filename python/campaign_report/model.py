@@ -39,6 +39,19 @@ ERROR_VALUES = frozenset(
 )
 
 
+class CellError(str):
+    """A cell showing an Excel error value (#N/A, #DIV/0!, #REF! …): neither text nor blank.
+
+    Readers hand it over in place of the value; reading reports it at its cell, as an error.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CellError) and str.__eq__(self, other)
+
+    def __hash__(self) -> int:
+        return hash(("CellError", str(self)))
+
+
 @dataclass(frozen=True)
 class RawSheet:
     """A sheet's cell values as an adapter read them, in one bulk pass."""
@@ -581,6 +594,8 @@ def parse_value(
     column: Column, value: Any, year: int, period: nm.Period | None = None
 ) -> nm.Parsed:
     """Normalise one cell after its column's type; year-less dates go by ``period``."""
+    if isinstance(value, CellError):
+        return nm.Parsed(None, ok=False)
     if column.type not in ("date", "daterange"):
         return _PARSERS[column.type](column, value, year)
     parse = nm.parse_date if column.type == "date" else nm.parse_span
@@ -666,6 +681,8 @@ def _report_parse(
     """Record what could not be read (an error) and what was guessed (a warning)."""
     if not parsed.ok:
         rule = _UNREADABLE.get(column.type, "unreadable_integer")
+        if isinstance(value, CellError):
+            rule = "error_value"
         issues.append(_cell_issue(definition, rule, ERROR, sheet, column, row, col, value, unit))
     elif parsed.note == AS_TYPED:
         issues.append(
@@ -774,8 +791,10 @@ def _bound(value: float | None) -> str:
 
 
 def display(value: Any) -> str:
-    """Return a value as a user would read it in a message."""
-    if value is None:
+    """Return a value as a user would read it in a message (an empty cell: "", never "nan")."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return ""
+    if isinstance(value, float) and value != value:  # NaN: pandas' stand-in for an empty cell
         return ""
     if isinstance(value, nm.DateSpan):
         if value.is_single_day:

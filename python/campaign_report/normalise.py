@@ -98,7 +98,9 @@ def _note_short_year(year: int) -> str:
 
 # --- module-level patterns ---------------------------------------------------------------
 
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]|_x000[dD]_")
+# Zero-width characters, Excel's escaped CR, and control characters (which no document
+# can hold: python-docx and openpyxl refuse them) carry nothing a reader could see.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f]|_x000[dD]_")
 _SPACES = re.compile(r"\s+")
 _LINE_SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -255,6 +257,9 @@ def clean_name(raw: object) -> str:
 # --- integers ----------------------------------------------------------------------------
 
 
+_MAX_INTEGER = 10**15
+
+
 @_never_raise
 def parse_integer(raw: object) -> Parsed:
     """A whole number: 12, 12.0, "１２", "300份", "1,500", "三百", "-3".
@@ -267,6 +272,8 @@ def parse_integer(raw: object) -> Parsed:
         return BLANK
     if isinstance(raw, (bool, datetime.date)):
         return _FAIL
+    if isinstance(raw, (int, float)) and not abs(raw) < _MAX_INTEGER:
+        return _FAIL  # no count is that big; pandas' Int64 could not hold it either
     if isinstance(raw, int):
         return Parsed(raw)
     if isinstance(raw, float):
@@ -278,8 +285,10 @@ def parse_integer(raw: object) -> Parsed:
     if not match:
         return _FAIL
     num = match["num"].replace("−", "-")
+    if len(num) > 18:
+        return _FAIL
     value = int(num.split(".")[0]) if num[-1] in "0123456789" else _cn_int(num)
-    if value is None:
+    if value is None or not abs(value) < _MAX_INTEGER:
         return _FAIL
     if match["pre"] or match["more"] or match["post"]:
         return Parsed(value, note=NOTE_APPROX, approx=True)
@@ -296,12 +305,20 @@ def _from_serial(number: float) -> Parsed:
     return Parsed(day, note=NOTE_SERIAL)
 
 
+_MAX_DATE_TEXT = 100
+
+
 def _date_text(raw: object) -> str:
     """Date text made regular: NFKC, time of day and spaces dropped, Chinese numerals as digits.
 
     A run of plain digits ("二〇〇八") is read digit by digit; a run with 十/百 ("二十八") by cn2an.
     """
-    text = _TIME_TAIL.sub("", _nfkc(raw).strip())
+    # Runs of spaces shrink first: _TIME_TAIL on a long run would be quadratic. A date is
+    # short; a longer text is no date (and would only cost time).
+    text = _SPACES.sub(" ", _nfkc(raw))
+    if len(text) > _MAX_DATE_TEXT:
+        return ""
+    text = _TIME_TAIL.sub("", text.strip())
     text = _DAY_NOTE.sub("", _SPACES.sub("", text), count=1)
 
     def numeral(match: re.Match[str]) -> str:

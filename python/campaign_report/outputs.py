@@ -94,7 +94,7 @@ def issue_rows(result: ValidationResult, marks: list[CellMark]) -> list[tuple[An
             i.value,
             i.message,
             i.unit,
-            i.rule,
+            result.rule_names.get(i.rule, i.rule),
             MARKED if (i.sheet, i.row, i.col) in marked else "",
         )
         for i in result.issues
@@ -107,9 +107,23 @@ def previously_marked(rows: list[list[Any]]) -> set[tuple[str, str]]:
     for row in rows:
         if len(row) > MARKED_COLUMN and row[MARKED_COLUMN] == MARKED:
             sheet, cell = row[1], row[CELL_COLUMN]
-            if isinstance(sheet, str) and isinstance(cell, str):
+            if isinstance(sheet, str) and isinstance(cell, str) and _is_address(cell):
                 found.add((sheet, cell))
     return found
+
+
+_ADDRESS = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+
+
+def _is_address(text: str) -> bool:
+    """A cell address inside Excel's grid: the list may have been typed over by anyone."""
+    match = _ADDRESS.fullmatch(text)
+    if not match:
+        return False
+    col = 0
+    for letter in match[1]:
+        col = col * 26 + ord(letter) - 64
+    return col <= 16384 and int(match[2]) <= 1048576
 
 
 def unit_count_rows(result: ValidationResult) -> list[tuple[Any, ...]]:

@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
-from . import wording
+from . import sandbox, wording
 from .aggregate import Fact, Summary
 from .document import Block, Document, Heading, Paragraph, Table, full_width_punctuation
 from .errors import TemplateError
@@ -91,19 +90,16 @@ def render_body(summary: Summary, template: Path | None = None) -> str:
         source = path.read_text(encoding="utf-8")
     except OSError as error:
         raise TemplateError(f"无法读取报告模板“{path}”：{error.strerror}") from error
+    except UnicodeDecodeError:
+        raise TemplateError(f"报告模板“{path.name}”不是 UTF-8 编码的文本，请另存为 UTF-8") from None
     recorder = _Recorder(summary)
     try:
         compiled = _compiled(source, int(summary.facts["settings"].get("round_to") or 10))
-        for chunk in compiled.generate(_context(summary, recorder)):
-            recorder.write(chunk)
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(
             f"报告模板“{path.name}”第{error.lineno}行有语法错误：{error.message}"
-        ) from error
-    except jinja2.TemplateError as error:
-        line = _template_line(error)
-        where = f"第{line}行" if line else ""
-        raise TemplateError(f"报告模板“{path.name}”{where}出错：{error}") from error
+        ) from None
+    sandbox.render_into(compiled, _context(summary, recorder), path.name, recorder.write)
     body = recorder.text()
     summary.trace = recorder.trace(body)
     return wording.tidy(body)
@@ -170,25 +166,14 @@ def _sentence_at(body: str, position: int) -> str:
     return wording.tidy(said)[:200]
 
 
-def _template_line(error: Exception) -> int | None:
-    """The template line of a runtime error, from the traceback Jinja rewrites."""
-    tb = error.__traceback__
-    line = None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<template>":
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
-
-
 @functools.lru_cache(maxsize=8)
 def _compiled(source: str, step: int) -> jinja2.Template:
     """The template compiled once per text and rounding step: compiling costs most."""
     return _environment(step).from_string(source)
 
 
-def _environment(step: int) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+def _environment(step: int) -> sandbox.LimitedEnvironment:
+    env = sandbox.LimitedEnvironment(
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -209,6 +194,7 @@ def _environment(step: int) -> SandboxedEnvironment:
     env.globals.update(
         xun=wording.xun, clause=wording.clause, sentence=wording.sentence, period=wording.period
     )
+    sandbox.limited_filters(env.filters)
     return env
 
 

@@ -6,6 +6,7 @@ import collections
 import datetime as dt
 import functools
 import hashlib
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,14 +31,18 @@ def _quiet(message: str) -> None:
     pass
 
 
-def new_workbook(out: Path, definition: Definition | None = None) -> Path:
-    """Build the empty template; a name ending .xlsm gets the control sheet and buttons."""
+def new_workbook(
+    out: Path, definition: Definition | None = None, progress: Progress = _quiet
+) -> Path:
+    """Build the empty template; a name ending .xlsm gets the control sheet and buttons.
+
+    A workbook someone has filled in is never replaced: the template gets the next free name.
+    """
     definition = definition or load_definition()
     out = Path(out)
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
         raise CampaignError(f"输出文件名“{out.name}”应以 .xlsx 或 .xlsm 结尾")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return build_workbook(definition, out)
+    return build_workbook(definition, _claim(out, progress))
 
 
 def open_book(
@@ -171,6 +176,7 @@ def check_file(
     result.issues = collect.name_sources(result.issues, collect.sources(definition, raw))
     if not write:
         return result, None
+    out = _claim(out, progress)
     progress("写出标注副本……")
     return result, xlsx_writer.write_checked_copy(Path(path), out, result, progress)
 
@@ -183,6 +189,8 @@ def summarise_file(
     progress("汇总……")
     summary = aggregate(book)
     render_body(summary)  # leaves the trace (报告依据) of the default report on the summary
+    _warn_error_values(book, progress)
+    out = _claim(out, progress)
     progress("写出汇总副本……")
     return summary, xlsx_writer.write_summary_copy(Path(path), out, summary, progress)
 
@@ -200,11 +208,12 @@ def report_file(
 
     ``left_out`` receives the rows no statement used (未写入报告), one line a sheet.
     """
+    out = Path(out) if out else sibling(path, "工作总结", ".docx")
+    _refuse_overwrite(path, out)
     progress(f"读取“{Path(path).name}”……")
     book = open_book(path, progress=progress)
     progress("校验、汇总并生成工作总结……")
-    out = out or sibling(path, "工作总结", ".docx")
-    return write_report(book, out, template, markdown, force, left_out)
+    return write_report(book, out, template, markdown, force, left_out, progress)
 
 
 def write_report(
@@ -214,8 +223,12 @@ def write_report(
     markdown: bool = False,
     force: bool = False,
     left_out: Callable[[list[str]], None] | None = None,
+    progress: Progress = _quiet,
 ) -> dict[str, Path]:
-    """Validate, aggregate and render ``book``; the shared core of the CLI and the Excel button."""
+    """Validate, aggregate and render ``book``; the shared core of the CLI and the Excel button.
+
+    The .docx and the .md are written together: both or, on any failure, neither.
+    """
     result = validate(book)
     if not result.ok and not force:
         first = result.errors[0]
@@ -229,18 +242,20 @@ def write_report(
             f"有{len(summary.gaps)}个数字因缺列或单元格无法读取而未能完整统计，"
             f"请先改正后再生成报告（{next(iter(summary.gaps.values())).line}）"
         )
+    if Path(out).suffix.lower() != ".docx":
+        raise CampaignError(f"报告文件名“{Path(out).name}”应以 .docx 结尾")
     document = render_document(book, summary, template)
     if left_out is not None and summary.trace is not None:
         left_out(summary.trace.left_out_lines())
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # With LibreOffice at hand the closing block is fitted to the measured pages.
-    written = {"报告": write_docx(document, out, measure=pdf_layout.measure_docx)}
-    if markdown:
-        md = out.with_suffix(".md")
-        atomic.write_text(md, to_markdown(document))
-        written["Markdown"] = md
-    return written
+    targets, note = atomic.claim(out, *([Path(out).with_suffix(".md")] if markdown else []))
+    if note:
+        progress(note)
+    with atomic.atomic_paths(targets) as scratches:
+        # With LibreOffice at hand the closing block is fitted to the measured pages.
+        write_docx(document, scratches[0], measure=pdf_layout.measure_docx)
+        if markdown:
+            scratches[1].write_text(to_markdown(document) + "\n", encoding="utf-8")
+    return dict(zip(("报告", "Markdown"), targets, strict=False))
 
 
 def _open_for_copy(
@@ -254,7 +269,10 @@ def _open_for_copy(
 
 
 def _refuse_overwrite(source: Path, out: Path) -> None:
-    if Path(out).resolve() == Path(source).resolve():
+    same = Path(out).resolve() == Path(source).resolve()
+    if not same and Path(out).exists() and Path(source).exists():
+        same = os.path.samefile(out, source)  # a hard link, or another spelling of the name
+    if same:
         raise CampaignError("输出文件不能与输入文件相同：本工具从不修改原工作簿，请换一个文件名")
 
 
@@ -371,3 +389,22 @@ def _read_master(
 def _file_version(path: Path) -> str:
     """The master's version, as the copies' marker records it: its content's fingerprint."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def _claim(out: Path, progress: Progress) -> Path:
+    """The output's name: ``out``, or the next free one when ``out`` holds someone's edits."""
+    (target,), note = atomic.claim(out)
+    if note:
+        progress(note)
+    return target
+
+
+def _warn_error_values(book: CampaignBook, progress: Progress) -> None:
+    """Cells showing #N/A, #DIV/0! … count as empty in the figures: say so, never silently."""
+    cells = [i for i in book.issues if i.rule == "error_value"]
+    if cells:
+        first = cells[0]
+        progress(
+            f"注意：有{len(cells)}个单元格是错误值（如 {first.sheet}!{first.cell} 的"
+            f"“{first.value}”），未计入汇总，请先改正。"
+        )

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ class ValidationResult:
     """All issues of a book, sorted most severe first, then by sheet order, row and column."""
 
     issues: list[Issue] = field(default_factory=list)
+    rule_names: dict[str, str] = field(default_factory=dict)  # for people; ids stay in JSON
 
     @property
     def errors(self) -> list[Issue]:
@@ -84,7 +86,7 @@ def validate(book: CampaignBook) -> ValidationResult:
     issues.sort(
         key=lambda i: (SEVERITY_ORDER[i.severity], order.get(i.sheet, 99), i.row or 0, i.col or 0)
     )
-    return ValidationResult(issues)
+    return ValidationResult(issues, book.definition.rule_names)
 
 
 # -- helpers --
@@ -213,6 +215,7 @@ def bounds(book: CampaignBook) -> Iterator[Issue]:
 @rule
 def units_in_roster(book: CampaignBook) -> Iterator[Issue]:
     roster = _roster_keys(book, "units", "name")
+    names = {nm.name_key(v): v for v in book.frame("units")["name"].dropna()} if roster else {}
     for s in _tables(book):
         for column in s.sheet.columns:
             if column.type in ("unit", "units") and s.present(column) and roster:
@@ -222,7 +225,15 @@ def units_in_roster(book: CampaignBook) -> Iterator[Issue]:
                 ).astype(bool)
                 unknown = values.notna() & ~known
                 for index in values.index[unknown]:
-                    yield s.issue("unknown_unit", ERROR, index, column)
+                    hint = _suggestion(book, values[index], names)
+                    yield s.issue("unknown_unit", ERROR, index, column, suggestion=hint)
+
+
+def _suggestion(book: CampaignBook, typed: Any, names: dict[str, str]) -> str:
+    """“是否为“城区工商所”？” for a misspelt unit: the closest roster name, if one is close."""
+    key = nm.name_key(typed)[:100] if isinstance(typed, str) else ""
+    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
+    return book.definition.hint("suggestion", name=names[close[0]]) if close else ""
 
 
 def _several(value: object) -> tuple[str, ...]:

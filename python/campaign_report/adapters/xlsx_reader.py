@@ -2,21 +2,37 @@
 
 python-calamine (a Rust reader, ~9x faster than openpyxl on large sheets) is
 used when installed; openpyxl's read-only mode otherwise. Both give the same
-plain Python values (str, int, float, bool, date, datetime, None).
+plain Python values (str, int, float, bool, date, datetime, None), and a
+:class:`~campaign_report.model.CellError` for a cell showing #N/A, #DIV/0! ….
+
+Before either reader sees the file, :func:`inspect` streams its XML parts once and
+refuses what no real workbook holds: a zip bomb, a DTD (XXE, billion laughs). It also
+notes what calamine cannot take: error cells (calamine reads them as blank) and a cell
+far out (calamine allocates the whole rectangle up to it, and aborts the process when
+that is too big); such a book is read with openpyxl, which streams.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
+import zlib
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import BookReadError
-from ..model import RawSheet
+from ..model import CellError, RawSheet
 from ..progress import ticker
 
 SUPPORTED = (".xlsx", ".xlsm", ".xltx", ".xltm")
+
+MAX_UNCOMPRESSED = 512 * 1024 * 1024  # all XML parts together; a 100 000-row book is ~40 MB
+MAX_RATIO = 200  # a real sheet compresses 5-30 times; a bomb a thousand times
+RATIO_FLOOR = 16 * 1024 * 1024  # small parts may compress very well: only big ones count
+MAX_DENSE_CELLS = 20_000_000  # rows x columns calamine may allocate for one sheet
+_CHUNK = 1 << 20
 
 
 def read_raw_sheets(
@@ -31,8 +47,10 @@ def read_raw_sheets(
     """
     path = Path(path)
     _check_file(path)
+    shape = inspect(path)
     if engine == "auto":
-        engine = "calamine" if _has_calamine() else "openpyxl"
+        safe = not shape.error_cells and shape.dense_cells <= MAX_DENSE_CELLS
+        engine = "calamine" if safe and _has_calamine() else "openpyxl"
     try:
         if engine == "calamine" and _has_error_cells(path):
             engine = "openpyxl"
@@ -55,6 +73,113 @@ def _check_file(path: Path) -> None:
         raise BookReadError(f"“{path.name}”是旧版 .xls 格式，请在 Excel 中另存为 .xlsx 后再试")
     if not zipfile.is_zipfile(path):
         raise BookReadError(f"“{path.name}”不是 Excel 工作簿（.xlsx/.xlsm），或文件已加密、已损坏")
+
+
+# -- what the file holds, before a reader opens it --
+
+
+@dataclass
+class Shape:
+    """What one streaming pass over a workbook's XML found."""
+
+    uncompressed: int = 0
+    error_cells: bool = False
+    dense_cells: int = 0  # the largest rows x columns rectangle of a sheet
+
+
+_ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
+_WIDE_CELL = re.compile(rb'\sr="([A-Z]{3})\d')  # a column past ZZ: rare, so cheap to find
+_ERROR_CELL = re.compile(rb'<c\b[^>]*?\st="e"')
+
+
+def inspect(path: Path) -> Shape:
+    """Stream every XML part once: refuse a bomb or a DTD, note error cells and the extent."""
+    path = Path(path)
+    shape = Shape()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            names = {i.filename for i in infos}
+            if not any(n.endswith("workbook.xml") for n in names):
+                raise BookReadError(f"“{path.name}”不是 Excel 工作簿：其中没有工作簿内容")
+            _check_declared_sizes(path, infos)
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels", ".vml")):
+                    _scan_part(path, archive, info, shape)
+    except BookReadError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError) as error:
+        raise BookReadError(f"无法读取工作簿“{path.name}”：文件已损坏或已加密（{error}）") from None
+    return shape
+
+
+def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNCOMPRESSED:
+        raise BookReadError(_too_big(path, total))
+    for info in infos:
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise BookReadError(_bomb(path, info))
+
+
+def _scan_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, shape: Shape) -> None:
+    """Read one part in chunks, counting real bytes (a zip header may lie about them)."""
+    sheet = info.filename.startswith("xl/worksheets/")
+    max_row = max_col = last_row = 0
+    tail = b""
+    with archive.open(info) as stream:
+        while chunk := stream.read(_CHUNK):
+            shape.uncompressed += len(chunk)
+            if shape.uncompressed > MAX_UNCOMPRESSED:
+                raise BookReadError(_too_big(path, shape.uncompressed))
+            text = tail + chunk
+            if b"<!DOCTYPE" in text or b"<!ENTITY" in text:
+                raise BookReadError(
+                    f"“{path.name}”含有 Excel 不会写入的 DTD 声明（可能是恶意文件），已拒绝读取"
+                )
+            if sheet:
+                shape.error_cells = shape.error_cells or bool(_ERROR_CELL.search(text))
+                # The last row holding a cell: only its number matters, so look from the end
+                # (a million formatted empty rows hold no cell and do not count).
+                cell = max(text.rfind(b"<c "), text.rfind(b"<c>"))
+                if cell >= 0:
+                    max_row = max(max_row, _row_before(text, cell) or last_row)
+                last_row = _row_before(text, len(text)) or last_row
+                for letters in _WIDE_CELL.findall(text):
+                    max_col = max(max_col, _column_number(letters))
+            tail = text[-256:]
+    if sheet:
+        shape.dense_cells = max(shape.dense_cells, max_row * max(max_col, 26))
+
+
+def _row_before(text: bytes, end: int) -> int:
+    start = text.rfind(b"<row", 0, end)
+    match = _ROW_NUMBER.match(text, start) if start >= 0 else None
+    return int(match[1]) if match else 0
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _too_big(path: Path, size: int) -> str:
+    return (
+        f"“{path.name}”解压后超过 {MAX_UNCOMPRESSED // 2**20} MB（{size // 2**20} MB 以上），"
+        "不像活动台账（可能是“压缩炸弹”），已拒绝读取"
+    )
+
+
+def _bomb(path: Path, info: zipfile.ZipInfo) -> str:
+    return (
+        f"“{path.name}”中的“{info.filename}”压缩比异常（{info.file_size // 2**20} MB 压缩成 "
+        f"{info.compress_size // 1024} KB，可能是“压缩炸弹”），已拒绝读取"
+    )
+
+
+# -- the readers --
 
 
 def _has_calamine() -> bool:
@@ -95,11 +220,32 @@ def _read_openpyxl(path: Path, only: Collection[str] | None, progress: Any) -> d
         tick = ticker(progress, "读取工作表", len(wanted))
         for sheet in wanted:
             sheet.reset_dimensions()  # trust the cells, not a stale <dimension> tag
-            sheets[sheet.title] = RawSheet(sheet.title, list(sheet.iter_rows(values_only=True)))
+            rows = [tuple(map(_value, row)) for row in sheet.iter_rows()]
+            sheets[sheet.title] = RawSheet(sheet.title, _trim(rows))
             tick(sheet.title)
         return sheets
     finally:
         book.close()
+
+
+def _value(cell: object) -> object:
+    value = getattr(cell, "value", None)
+    if getattr(cell, "data_type", None) == "e" and isinstance(value, str):
+        return CellError(value)
+    return value
+
+
+def _trim(rows: list[tuple]) -> list[tuple]:
+    """Drop trailing empty cells and rows: a far-out cell must not make a huge rectangle."""
+    trimmed = []
+    for row in rows:
+        end = len(row)
+        while end and (row[end - 1] is None or row[end - 1] == ""):
+            end -= 1
+        trimmed.append(row[:end])
+    while trimmed and not trimmed[-1]:
+        trimmed.pop()
+    return trimmed
 
 
 def _read_calamine(path: Path, only: Collection[str] | None, progress: Any) -> dict[str, RawSheet]:
@@ -111,13 +257,19 @@ def _read_calamine(path: Path, only: Collection[str] | None, progress: Any) -> d
     tick = ticker(progress, "读取工作表", len(wanted))
     for name in wanted:
         sheet = book.get_sheet_by_name(name)
-        rows = [
-            tuple(_blank_to_none(v) for v in row) for row in sheet.to_python(skip_empty_area=False)
-        ]
+        trim = sheet.width > WIDE  # a wide sheet pads every row with thousands of blanks
+        rows = [_calamine_row(row, trim) for row in sheet.to_python(skip_empty_area=False)]
         sheets[name] = RawSheet(name, rows)
         tick(name)
     return sheets
 
 
-def _blank_to_none(value: object) -> object:
-    return None if value == "" else value
+WIDE = 1024
+
+
+def _calamine_row(values: list, trim: bool) -> tuple:
+    """A row with blanks as None; on a wide sheet, without its trailing blanks."""
+    end = len(values)
+    while trim and end and values[end - 1] == "":
+        end -= 1
+    return tuple(None if v == "" else v for v in values[:end])

@@ -67,7 +67,10 @@ def _write(
     macros: bool,
     unit_copy: UnitCopy | None = None,
 ) -> None:
-    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    # every string stays text: a value that begins with "=" in an example is not a formula
+    book = xlsxwriter.Workbook(
+        str(path), {"strings_to_numbers": False, "strings_to_formulas": False}
+    )
     styles = _Styles(book)
     if macros:
         from ..excel_build import add_control_sheet

@@ -6,15 +6,20 @@ saved to a temporary file beside the target, then moved into place.
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableStyleInfo
@@ -38,9 +43,40 @@ def load(path: Path, out: Path) -> Workbook:
     (An .xlsx holding a VBA project is a file Excel refuses to open.)
     """
     try:
-        return openpyxl.load_workbook(path, keep_vba=Path(out).suffix.lower() == ".xlsm")
+        return openpyxl.load_workbook(_slimmed(path), keep_vba=Path(out).suffix.lower() == ".xlsm")
     except Exception as error:  # damaged zip, missing parts, wrong format
         raise BookReadError(f"无法打开工作簿“{path.name}”：{error}") from error
+
+
+SLIM_FROM = 8 * 2**20  # a sheet part bigger than this is copied without its empty cells
+_EMPTY_CELL = re.compile(rb"<c\b[^>]*/>")
+_EMPTY_ROW = re.compile(rb"<row\b[^>]*/>|<row\b[^>]*>\s*</row>")
+
+
+def _slimmed(path: Path) -> Path | io.BytesIO:
+    """``path``, or an in-memory copy whose big sheets lost their empty formatted cells and rows.
+
+    A million formatted empty rows (a whole-sheet fill) cost openpyxl minutes and a gigabyte
+    as objects; the copy keeps every value, and the user's own file keeps the formatting.
+    """
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+        big = {
+            i.filename
+            for i in infos
+            if i.filename.startswith("xl/worksheets/") and i.file_size > SLIM_FROM
+        }
+        if not big:
+            return path
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as slim:
+            for info in infos:
+                data = archive.read(info)
+                if info.filename in big:
+                    data = _EMPTY_ROW.sub(b"", _EMPTY_CELL.sub(b"", data))
+                slim.writestr(info, data)
+    buffer.seek(0)
+    return buffer
 
 
 def save_atomically(book: Workbook, out: Path) -> Path:
@@ -104,6 +140,8 @@ def clear_marks(book: Workbook) -> None:
     for sheet, address in outputs.previously_marked(rows):
         if sheet not in book.sheetnames:
             continue
+        if coordinate_to_tuple(address) not in book[sheet]._cells:
+            continue  # an empty cell carries no mark; looking would create it
         cell = book[sheet][address]
         if cell.comment is not None and cell.comment.author == outputs.MARK_AUTHOR:
             cell.comment = None
@@ -113,7 +151,7 @@ def clear_marks(book: Workbook) -> None:
 
 def _mark(cell: Any, mark: outputs.CellMark) -> None:
     cell.fill = PatternFill("solid", fgColor=mark.colour)
-    comment = Comment(mark.note, outputs.MARK_AUTHOR)
+    comment = Comment(_text(mark.note), outputs.MARK_AUTHOR)
     comment.width, comment.height = 320, 40 + 20 * mark.note.count("\n") + len(mark.note) // 2
     cell.comment = comment
 
@@ -125,8 +163,7 @@ def _write_issues_sheet(
     sheet_names: Sequence[str],
 ) -> None:
     sheet = _fresh_sheet(book, outputs.ISSUES_SHEET, index=0)
-    sheet["A1"] = result.summary_line()
-    sheet["A1"].font = TITLE_FONT
+    put(sheet, 1, 1, result.summary_line()).font = TITLE_FONT
     rows = outputs.issue_rows(result, marks)
     widths = (8, 10, 8, 14, 18, 60, 14, 18, 8)
     _write_table(sheet, 3, 1, outputs.ISSUE_HEADERS, rows, "T_issues", widths=widths)
@@ -196,12 +233,11 @@ def write_basis_sheet(book: Workbook, trace: Any) -> Worksheet:
 
 def write_summary_sheet(book: Workbook, summary: Summary) -> Worksheet:
     sheet = _fresh_sheet(book, outputs.SUMMARY_SHEET, index=0)
-    sheet["A1"] = outputs.summary_title(summary)
-    sheet["A1"].font = TITLE_FONT
+    put(sheet, 1, 1, outputs.summary_title(summary)).font = TITLE_FONT
     row = 3
     widths: dict[int, float] = {1: 28}
     for number, block in enumerate(outputs.summary_blocks(summary)):
-        sheet.cell(row, 1, block.title).font = Font(bold=True, size=12, color="1F4E78")
+        put(sheet, row, 1, block.title).font = Font(bold=True, size=12, color="1F4E78")
         _write_table(sheet, row + 1, 1, block.headers, block.rows, f"T_summary_{number}")
         if number == 0:
             _add_unit_charts(sheet, row + 1, block.rows[:-1], block.headers)
@@ -261,6 +297,24 @@ def _add_unit_charts(
 # -- shared --
 
 
+def put(sheet: Worksheet, row: int, col: int, value: Any) -> Any:
+    """The one way this adapter writes a value: text stays text.
+
+    openpyxl turns a string that begins with "=" into a formula; a unit named
+    "=cmd|' /C calc'!A0" must come out as the text it is. Characters XML cannot hold
+    (control characters) are dropped rather than failing the save.
+    """
+    cell = sheet.cell(row, col)
+    cell.value = _text(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def _text(value: str) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
 def _fresh_sheet(book: Workbook, title: str, index: int) -> Worksheet:
     """The tool's own sheet, emptied: an old one is removed with its tables and charts."""
     if title in book.sheetnames:
@@ -287,12 +341,12 @@ def _write_table(
 ) -> None:
     """Write a header and rows, then make them an Excel table (one range, no per-cell styling)."""
     for col, header in enumerate(headers, start=left):
-        cell = sheet.cell(top, col, header)
+        cell = put(sheet, top, col, header)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for offset, values in enumerate(rows, start=1):
         for col, value in enumerate(values, start=left):
-            sheet.cell(top + offset, col, value)
+            put(sheet, top + offset, col, value)
     for col, width in enumerate(widths, start=left):
         sheet.column_dimensions[get_column_letter(col)].width = width
     last = f"{get_column_letter(left + len(headers) - 1)}{top + max(len(rows), 1)}"

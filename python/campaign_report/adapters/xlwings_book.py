@@ -98,8 +98,8 @@ def _fresh_sheet(book: Any, name: str) -> Any:
 
 def _write_block(sheet: Any, block: outputs.CellBlock) -> None:
     """The block in one write (links inside it as formulas), then its style in one call."""
-    values = [list(r) for r in block.values]
-    for link in block.links:
+    values = [[as_text(v) for v in r] for r in block.values]
+    for link in block.links:  # the tool's own formulas, set after the values went through as_text
         values[link.row][link.col] = link_formula(link)
     if len(values) == 1 and len(values[0]) == 1:
         sheet.range((block.row, block.col)).value = values[0][0]
@@ -110,6 +110,20 @@ def _write_block(sheet: Any, block: outputs.CellBlock) -> None:
         header.color = f"#{outputs.HEADER_COLOUR}"
         header.font.color = "#FFFFFF"
         header.font.bold = True
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def as_text(value: Any) -> Any:
+    """The one place this adapter makes a value safe to hand to Excel.
+
+    Excel parses a string given to ``Range.value`` as if typed: "=cmd|' /C calc'!A0" in a
+    unit's name would become a live formula. A leading apostrophe keeps it text (Excel
+    shows it without the apostrophe). The tool's own links are set after this, as formulas.
+    """
+    text = isinstance(value, str)
+    return "'" + value if text and value.startswith(_FORMULA_STARTS) else value
 
 
 def link_formula(link: outputs.Link) -> str:

@@ -1,0 +1,155 @@
+"""Property tests: random values of every type in every column of every sheet.
+
+The example's raw sheets (as the file reader hands them over) are changed in memory, so
+each example costs a parse, not a file: validate never raises, aggregate and the forced
+report never raise, and a table's figures do not move for blank rows, total rows or
+columns moved about.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from campaign_report import normalise as nm
+from campaign_report.adapters.xlsx_reader import read_raw_sheets
+from campaign_report.aggregate import aggregate
+from campaign_report.model import CellError, RawSheet, load_book
+from campaign_report.steps import write_report
+from campaign_report.validate import validate
+
+SETTINGS = settings(
+    max_examples=20,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking a book takes minutes
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+TEXTS = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\u3000",
+            "合计",
+            "=cmd|' /C calc'!A0",
+            "+1",
+            "-1",
+            "@A1",
+            "3月10日",
+            "3月26-28日",
+            "2008-13-45",
+            "120余",
+            "三百",
+            "１２",
+            "是",
+            "否",
+            "局领导",
+            "办公室",
+            "nan",
+            "None",
+            "\x01\x1f",
+            "😀",
+            "\u202eعربى",
+            "9" * 40,
+            " " * 300 + "3/10",
+        ]
+    ),
+)
+VALUES = st.one_of(
+    st.none(),
+    TEXTS,
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)),
+    st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31)),
+    st.times(),
+    st.sampled_from([CellError(e) for e in ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?")]),
+)
+
+
+@pytest.fixture(scope="module")
+def raw(example_master: Path) -> dict[str, RawSheet]:
+    return read_raw_sheets(example_master)
+
+
+def _with(raw: dict[str, RawSheet], sheet: str, rows: list[list[Any]]) -> dict[str, RawSheet]:
+    return {**raw, sheet: RawSheet(sheet, [tuple(r) for r in rows])}
+
+
+@st.composite
+def scrambled(draw: st.DrawFn, raw: dict[str, RawSheet]) -> dict[str, RawSheet]:
+    """The example with random cells (headers included, now and then) set to random values."""
+    sheets = dict(raw)
+    for name in draw(st.lists(st.sampled_from(sorted(raw)), min_size=1, max_size=6, unique=True)):
+        rows = [list(r) for r in raw[name].rows]
+        if not rows:
+            continue
+        for _ in range(draw(st.integers(1, 40))):
+            row = draw(st.integers(0 if draw(st.booleans()) else 1, len(rows) - 1))
+            col = draw(st.integers(0, max(len(rows[row]) - 1, 0) + 2))
+            rows[row] += [None] * (col + 1 - len(rows[row]))
+            rows[row][col] = draw(VALUES)
+        sheets = _with(sheets, name, rows)
+    return sheets
+
+
+def test_no_step_raises_on_random_values(
+    raw: dict[str, RawSheet], definition, tmp_path: Path
+) -> None:
+    @SETTINGS
+    @given(scrambled(raw))
+    def check(sheets: dict[str, RawSheet]) -> None:
+        book = load_book(definition, sheets)
+        result = validate(book)
+        assert not [i for i in result.issues if not i.message]
+        shown = [i.value for i in result.issues if i.rule == "required"]
+        assert all(map(nm.is_blank, shown)), shown  # an empty cell never shows as "nan"
+        written = write_report(book, tmp_path / "r.docx", markdown=True, force=True)
+        assert docx.Document(written["报告"]).paragraphs
+
+    check()
+
+
+def _figures(definition, sheets: dict[str, RawSheet]) -> tuple[Any, ...]:
+    summary = aggregate(load_book(definition, sheets))
+    per_unit = summary.per_unit.to_dict("records")
+    return tuple(summary.key_figures()), tuple(tuple(r.items()) for r in per_unit)
+
+
+TABLES = ["走访", "金点子", "征求意见表", "心得体会", "活动", "意见建议", "实事项目", "督查"]
+
+
+def test_figures_ignore_blank_rows_total_rows_and_moved_columns(
+    raw: dict[str, RawSheet], definition
+) -> None:
+    baseline = _figures(definition, raw)
+
+    @SETTINGS
+    @given(st.data())
+    def check(data: st.DataObject) -> None:
+        sheets = dict(raw)
+        for name in data.draw(st.lists(st.sampled_from(TABLES), min_size=1, unique=True)):
+            header, *body = (list(r) for r in raw[name].rows)
+            width = len(header)
+            blank = st.sampled_from([None, "", " ", "\u3000"])
+            for _ in range(data.draw(st.integers(0, 5))):
+                at = data.draw(st.integers(0, len(body)))
+                body.insert(at, [data.draw(blank) for _ in range(width)])
+            for _ in range(data.draw(st.integers(0, 2))):
+                total = ["合计"] + [data.draw(st.integers(0, 999)) for _ in range(width - 1)]
+                body.insert(data.draw(st.integers(0, len(body))), total)
+            order = data.draw(st.permutations(range(width)))
+            rows = [[r[i] if i < len(r) else None for i in order] for r in [header, *body]]
+            sheets = _with(sheets, name, rows)
+        assert _figures(definition, sheets) == baseline
+
+    check()
