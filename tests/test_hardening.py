@@ -190,7 +190,7 @@ def test_a_read_only_folder_is_refused_by_name(example_master: Path, tmp_path: P
 
 def test_a_refused_report_exits_1(example: Path, edit, capsys) -> None:
     editor = edit(example)
-    editor.set("走访", 5, "对象类别", "工厂")
+    editor.set("走访", 5, "走访日期", "3月99日")  # unreadable: an error (对象类别 is an open list)
     editor.save()
     assert main(["report", str(example)]) == 1
     assert "--force" in _last_line(capsys.readouterr().err)
@@ -301,7 +301,9 @@ def _plant_errors(example: Path) -> Path:
     for row, error in zip(range(2, 6), ("#N/A", "#DIV/0!", "#VALUE!", "#REF!"), strict=True):
         sheet.cell(row, col).value = error
         sheet.cell(row, col).data_type = "e"
-    sheet.cell(6, col).value = "#N/A"  # typed text that merely looks like one: not an error
+    # Typed text that looks exactly like an error value counts as one: Excel and LibreOffice
+    # hand both over as the same text, and the checks treat every host alike.
+    sheet.cell(6, col).value = "#N/A"
     sheet.cell(6, col).data_type = "s"
     book.save(example)
     return example
@@ -330,11 +332,12 @@ def test_error_cells_are_errors_at_their_cell_and_aggregate_says_so(example: Pat
         ("征求意见表", "D3", "#DIV/0!"),
         ("征求意见表", "D4", "#VALUE!"),
         ("征求意见表", "D5", "#REF!"),
+        ("征求意见表", "D6", "#N/A"),
     ]
     assert main(["validate", str(example)]) == 1
     capsys.readouterr()
-    assert main(["aggregate", str(example)]) == 0
-    assert "4个单元格是错误值" in capsys.readouterr().err
+    assert main(["aggregate", str(example)]) == 1  # figures left incomplete: no silent zero
+    assert "5个单元格是错误值" in capsys.readouterr().err
 
 
 # -- 9: text that looks like a formula stays text in the tool's own sheets --
@@ -444,7 +447,7 @@ def test_a_far_out_cell_is_read_without_a_huge_rectangle(example: Path) -> None:
     assert xlsx_reader.inspect(example).dense_cells > xlsx_reader.MAX_DENSE_CELLS
     rows = xlsx_reader.read_raw_sheets(example)["走访"].rows
     assert rows[-1][-1] == "远处" and len(rows) == 1048576
-    assert all(len(r) <= 7 for r in rows[:-1])  # empty cells trimmed: no dense rectangle
+    assert all(len(r) < 100 for r in rows[:-1])  # empty cells trimmed: no dense rectangle
 
 
 def test_a_date_with_a_long_run_of_spaces_is_linear() -> None:
@@ -475,14 +478,15 @@ def test_empty_required_cells_never_show_nan(example: Path, edit, capsys) -> Non
 def test_the_rule_column_is_chinese_and_json_keeps_ids(example: Path, edit, capsys) -> None:
     editor = edit(example)
     editor.set("走访", 2, "单位", "城区工商所所")
+    editor.set("活动", 2, "参加人数", "30余")  # a warning: an approximate count
     editor.save()
     assert main(["validate", "--json", str(example)]) == 1
     rules = {i["rule"] for i in json.loads(capsys.readouterr().out)["issues"]}
-    assert {"unknown_unit", "guessed"} <= rules
+    assert {"unknown_unit", "approximate"} <= rules
     sheet = openpyxl.load_workbook(example.with_name("台账.校验.xlsx"))["校验结果"]
     column = [row[7] for row in sheet.iter_rows(min_row=4, values_only=True) if row[0]]
-    assert "单位不在名册中" in column and "按推测理解" in column
-    assert not {"unknown_unit", "guessed"} & set(column)
+    assert "单位不在名册中" in column and "约数" in column
+    assert not {"unknown_unit", "approximate"} & set(column)
 
 
 def test_a_misspelt_unit_gets_a_suggestion(example: Path, edit) -> None:
