@@ -24,7 +24,7 @@ from pathlib import Path
 
 from campaign_report.adapters.xlsx_template import build_workbook
 from campaign_report.definition import Definition, load_definition
-from campaign_report.example import load_example
+from campaign_report.example import load_example, load_example_lists
 
 BIG_SHEETS = {  # sheet key -> the text column made distinct in each repeated row
     "activities": "title",
@@ -53,6 +53,7 @@ _BARE_READ = (
 
 
 def big_book(definition: Definition, rows: int, folder: Path) -> Path:
+    definition = definition.with_lists(load_example_lists(definition))  # the example's 选项
     records, settings = load_example(definition)
     for key, distinct in BIG_SHEETS.items():
         position = [c.key for c in definition.sheet(key).columns].index(distinct)

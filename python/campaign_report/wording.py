@@ -100,7 +100,7 @@ def period(start: dt.date | None, end: dt.date | None) -> str:
     if not (start and end) or end < start:
         return ""
     days = (end - start).days + 1
-    after = end + dt.timedelta(days=1)
+    after = end + dt.timedelta(days=1) if end < dt.date.max else end  # 9999-12-31: no next day
     if start.day == 1 and after.day == 1:
         return _months((after.year - start.year) * 12 + after.month - start.month)
     if days < 45:

@@ -281,7 +281,10 @@ def _add_unit_charts(
         chart.x_axis.scaling.orientation = "maxMin"  # first row at the top, as in the table
         chart.y_axis.crosses = "max"  # with the categories reversed, keep the values below
         col = headers.index(title) + 1
-        if max((r[col - 1] or 0 for r in rows), default=0) <= 10:
+        values = [r[col - 1] for r in rows]
+        if any(v is not None and not isinstance(v, int | float) for v in values):
+            continue  # a figure marked 缺列 / 无法读取: no chart of a partial count
+        if max((v or 0 for v in values), default=0) <= 10:
             chart.y_axis.majorUnit = 1  # whole counts: no 0.5 ticks
         chart.add_data(
             Reference(sheet, min_col=col, min_row=header_row, max_row=header_row + units),
