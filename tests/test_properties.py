@@ -14,7 +14,7 @@ from typing import Any
 
 import docx
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from campaign_report import normalise as nm
@@ -153,3 +153,21 @@ def test_figures_ignore_blank_rows_total_rows_and_moved_columns(
         assert _figures(definition, sheets) == baseline
 
     check()
+
+
+class _Slow(str):
+    """A str subclass: the cleaners' fast paths test ``type(x) is str``, so this takes the
+    general path, which serves as the reference the fast paths must agree with."""
+
+
+_ALPHABET = [*"ab Z9张三、（）１Ａ﹣_x0dD", *"\u3000\xa0\t\n\r\u200b\ufeff", *" " * 6]
+_TEXTS = st.text(st.sampled_from(_ALPHABET), max_size=12) | st.text(max_size=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS)
+@example("a  b")
+@example("_x000D_ 张三")
+def test_fast_paths_of_the_cleaners_agree_with_the_general_path(text: str) -> None:
+    for clean in (nm.clean_text, nm.clean_long_text, nm.clean_name, nm.name_key, nm.is_blank):
+        assert clean(text) == clean(_Slow(text)), (clean.__name__, text)

@@ -9,12 +9,14 @@ to guess as :class:`Issue` values. Nothing here imports a spreadsheet library.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import normalise as nm
@@ -287,26 +289,135 @@ def _load_table(
             issues.append(_missing_column_issue(definition, sheet, column, header_row))
     issues.extend(_header_notes(definition, sheet, header, header_row, columns))
     body = raw.rows[header_index + 1 :] if header_index is not None else []
-    cells = {key: [_cell(r, pos) for r in body] for key, pos in positions.items()}
-    kept = _record_rows(cells, len(body))
-    rows = [header_row + 1 + i for i in kept] if kept else []
+    cells = {key: _Cells.of(column) for key, column in _transpose(body, positions).items()}
+    kept = _kept_rows(cells, len(body))
+    rows = (kept + (header_row or 0) + 1).tolist()
     dittos = _ditto_marks(definition)
     values, copied = {}, {}
     for key, column_cells in cells.items():
-        values[key], copied[key] = _resolve_dittos([column_cells[i] for i in kept], dittos)
-    units = _units(values.get(sheet.unit_column)) if sheet.unit_column else None
-    typed: dict[str, list[Any]] = {}
+        values[key], copied[key] = _resolve_ditto_cells(column_cells.take(kept), dittos)
+    units = values[sheet.unit_column].mapped(nm.clean_name) if sheet.unit_column in values else None
+    typed: dict[str, Any] = {}
     for column in sheet.columns:
         if column.key in values:
             where = _Where(rows, columns[column.key], units)
-            parsed = _read_column(
-                definition, sheet, column, values[column.key], copied[column.key], where, year,
-                issues,
+            typed.update(
+                _read_column(
+                    definition, sheet, column, values[column.key], copied[column.key], where,
+                    year, issues,
+                )
             )  # fmt: skip
         else:
-            parsed = [parse_value(column, None, *year)] * len(rows)
-        typed.update(_typed_columns(column, parsed))
-    return Table(sheet, _frame(sheet, typed, rows), pd.DataFrame(values), columns, header_row)
+            blank = _Cells(np.zeros(len(rows), dtype=np.intp), [None])
+            typed.update(_typed_columns(column, blank, [parse_value(column, None, *year)]))
+    raw_frame = pd.DataFrame({key: cells.values() for key, cells in values.items()})
+    return Table(sheet, _frame(sheet, typed, rows), raw_frame, columns, header_row)
+
+
+_NUMBER_TYPES = frozenset({bool, int, float})
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """A column's cells, factorised: row ``i`` holds ``uniques[codes[i]]``.
+
+    Every test, clean and parse runs once per distinct value; rows are picked with numpy.
+    """
+
+    codes: np.ndarray  # one index into uniques per row
+    uniques: list[Any]
+
+    @classmethod
+    def of(cls, values: Sequence[Any]) -> _Cells:
+        count = len(values)
+        try:
+            kinds = set(map(type, values))
+            if len(kinds & _NUMBER_TYPES) > 1:  # 1, 1.0 and True are equal keys: keep apart
+                keyed = np.fromiter(
+                    zip(map(type, values), values, strict=True), dtype=object, count=count
+                )
+                codes, found = pd.factorize(keyed)
+                return cls(codes, [value for _, value in found])
+            objects = np.fromiter(values, dtype=object, count=count)
+            codes, found = pd.factorize(objects)  # None and NaN get code -1
+        except TypeError:  # an unhashable value (a live host may hand over anything)
+            return cls(np.arange(count), list(values))
+        uniques = list(found)
+        if (codes < 0).any():
+            codes[codes < 0] = len(uniques)
+            uniques.append(None)
+        return cls(codes, uniques)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def take(self, rows: np.ndarray) -> _Cells:
+        return _Cells(self.codes[rows], self.uniques)
+
+    def flags(self, test: Callable[[Any], bool]) -> np.ndarray:
+        """``test`` of each row's value, as a boolean array (one call per distinct value)."""
+        per_value = np.fromiter(map(test, self.uniques), dtype=bool, count=len(self.uniques))
+        return per_value[self.codes]
+
+    def per_row(self, per_value: Sequence[Any]) -> np.ndarray:
+        """An object array holding, for each row, the entry of ``per_value`` for its value."""
+        return _objects(per_value)[self.codes]
+
+    def mapped(self, function: Callable[[Any], Any]) -> np.ndarray:
+        return self.per_row([function(v) for v in self.uniques])
+
+    def values(self) -> np.ndarray:
+        return self.per_row(self.uniques)
+
+    def __getitem__(self, row: int) -> Any:
+        return self.uniques[self.codes[row]]
+
+
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    """A 1-d object array of ``values`` (tuples stay whole, unlike ``np.array``)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _transpose(body: Sequence[Sequence[Any]], positions: dict[str, int]) -> dict[str, tuple]:
+    """The cells of each wanted column, in one C-level pass over the rows."""
+    if not positions:
+        return {}
+    if not body:
+        return {key: () for key in positions}
+    width = max(positions.values()) + 1
+    columns = list(itertools.zip_longest(*(row[:width] for row in body)))
+    columns += [(None,) * len(body)] * (width - len(columns))  # every row shorter than width
+    return {key: columns[pos] for key, pos in positions.items()}
+
+
+def _kept_rows(cells: dict[str, _Cells], count: int) -> np.ndarray:
+    """Indices of the rows that carry a record: not blank, not a 合计 / Total row.
+
+    A total row is one whose first filled text cell (in header order) is a total label.
+    """
+    filled = np.zeros(count, dtype=bool)
+    suspects = np.zeros(count, dtype=bool)
+    for column in cells.values():
+        filled |= ~column.flags(nm.is_blank)
+        suspects |= column.flags(_may_be_total_label)
+    for i in np.flatnonzero(suspects & filled):
+        texts = (c[i] for c in cells.values() if isinstance(c[i], str) and not nm.is_blank(c[i]))
+        first = next(texts, None)
+        if first is not None and _is_total_label(first):
+            filled[i] = False
+    return np.flatnonzero(filled)
+
+
+def _record_rows(cells: dict[str, Sequence[Any]], count: int) -> list[int]:
+    """Indices of the rows of ``cells`` (column key -> values) that carry a record."""
+    return _kept_rows({k: _Cells.of(v) for k, v in cells.items()}, count).tolist()
+
+
+def _may_be_total_label(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= _TOTAL_LABEL_CHARS and _is_total_label(value)
+
+
+_TOTAL_LABEL_CHARS = 40  # a total label with all its spacing; longer text is content
 
 
 @dataclass(frozen=True)
@@ -315,68 +426,47 @@ class _Where:
 
     rows: list[int]
     col: int
-    units: list[str] | None
+    units: np.ndarray | None
 
     def of(self, index: int) -> tuple[int, int, str]:
-        return self.rows[index], self.col, self.units[index] if self.units else ""
+        return self.rows[index], self.col, self.units[index] if self.units is not None else ""
 
 
 def _read_column(
     definition: Definition,
     sheet: Sheet,
     column: Column,
-    values: list[Any],
+    cells: _Cells,
     copied: dict[int, tuple[str, Any]],
     where: _Where,
     year: tuple[int, nm.Period | None],
     issues: list[Issue],
-) -> list[nm.Parsed]:
+) -> dict[str, np.ndarray]:
     """A column's typed values; what could not be read or was guessed goes into ``issues``.
 
     ``copied`` maps the rows whose ditto mark (同上, 〃) was replaced by the value above to
     (the mark, that value or None when there was nothing above).
     """
-    parsed = _parse_column(column, values, year)
+    parsed = _parse_column(column, cells.uniques, year)
+    blanked = []  # rows read as blank whatever they hold
     for index, mark in copied.items():
         issues.append(_ditto_issue(definition, sheet, column, where.of(index), mark))
         if mark[1] is None:
-            parsed[index] = nm.BLANK
-    for index in _doubtful(parsed):
+            blanked.append(index)
+    for index in _doubtful(cells, parsed):
         if index in copied and copied[index][1] is None:
             continue
         row, col, unit = where.of(index)
-        value = values[index]
+        value = cells[index]
         if _is_error_value(value):  # never a blank: the figure it feeds would silently shrink
             issues.append(
                 _cell_issue(definition, "error_value", ERROR, sheet, column, row, col, value, unit)
             )
-            parsed[index] = nm.BLANK
+            blanked.append(index)
         else:
-            _report_parse(definition, sheet, column, value, parsed[index], row, col, unit, issues)
-    return parsed
-
-
-def _record_rows(cells: dict[str, list[Any]], count: int) -> list[int]:
-    """Indices of the rows that carry a record: not blank, not a 合计 / Total row.
-
-    A total row is one whose first filled text cell (in header order) is a total label.
-    Each test runs once per distinct value of a column, not once per cell.
-    """
-    filled = [False] * count
-    suspects: set[int] = set()
-    for column in cells.values():
-        distinct = _distinct(column)
-        blanks = {v for v in distinct if nm.is_blank(v)}
-        labels = {v for v in distinct if isinstance(v, str) and _is_total_label(v)}
-        filled = [f or v not in blanks for f, v in zip(filled, column, strict=True)]
-        if labels:
-            suspects.update(i for i, v in enumerate(column) if v in labels)
-    for i in suspects:
-        texts = (c[i] for c in cells.values() if isinstance(c[i], str) and not nm.is_blank(c[i]))
-        first = next(texts, None)
-        if first is not None and _is_total_label(first):
-            filled[i] = False
-    return [i for i, keep in enumerate(filled) if keep]
+            parse = parsed[cells.codes[index]]
+            _report_parse(definition, sheet, column, value, parse, row, col, unit, issues)
+    return _typed_columns(column, cells, parsed, blanked)
 
 
 def _distinct(values: list[Any]) -> list[Any]:
@@ -391,52 +481,24 @@ def _is_total_label(text: str) -> bool:
 
 
 def _parse_column(
-    column: Column, values: list[Any], year: tuple[int, nm.Period | None]
+    column: Column, uniques: list[Any], year: tuple[int, nm.Period | None]
 ) -> list[nm.Parsed]:
-    """Parse each distinct value once. Error values (#N/A) read as unreadable here; values
-    equal across types (1, 1.0, True) are kept apart by a (type, value) cache when a column
-    mixes such types."""
-
-    def parse(value: Any) -> nm.Parsed:
-        if _is_error_value(value):
-            return nm.Parsed(None, ok=False)
-        return parse_value(column, value, *year)
-
-    kinds = set(map(type, values))
-    if kinds <= {str, type(None)} or len(kinds) == 1:
-        try:
-            parsed = {v: parse(v) for v in dict.fromkeys(values)}
-            return [parsed[v] for v in values]
-        except TypeError:  # unhashable
-            pass
-    cache: dict[tuple[type, Any], nm.Parsed] = {}
-    out = []
-    for value in values:
-        try:
-            key = (type(value), value)
-            if key not in cache:
-                cache[key] = parse(value)
-            out.append(cache[key])
-        except TypeError:
-            out.append(parse(value))
-    return out
+    """Each distinct value of a column, parsed. Error values (#N/A) read as unreadable."""
+    parse = _PARSERS[column.type] if column.type not in ("date", "daterange") else None
+    return [
+        nm.Parsed(None, ok=False)
+        if _is_error_value(value) or isinstance(value, CellError)
+        else parse(column, value, year[0])
+        if parse
+        else parse_value(column, value, *year)
+        for value in uniques
+    ]
 
 
-def _doubtful(parsed: list[nm.Parsed]) -> list[int]:
+def _doubtful(cells: _Cells, parsed: list[nm.Parsed]) -> list[int]:
     """Rows whose value could not be read or was guessed (issues are made for these only)."""
-    distinct = {id(p): p for p in parsed}.values()  # one object a distinct value
-    flagged = {id(p) for p in distinct if not p.ok or p.approx or p.note}
-    return [i for i, p in enumerate(parsed) if id(p) in flagged] if flagged else []
-
-
-def _units(values: list[Any] | None) -> list[str] | None:
-    if values is None:
-        return None
-    clean = {v: nm.clean_name(v) for v in _distinct(values)}
-    try:
-        return [clean[v] for v in values]
-    except (KeyError, TypeError):
-        return [nm.clean_name(v) for v in values]
+    flagged = [k for k, p in enumerate(parsed) if not p.ok or p.approx or p.note]
+    return np.flatnonzero(np.isin(cells.codes, flagged)).tolist() if flagged else []
 
 
 @dataclass(frozen=True)
@@ -538,6 +600,16 @@ def _ditto_key(value: Any) -> str:
     return unicodedata.normalize("NFKC", nm.clean_text(value)).replace(" ", "")
 
 
+def _resolve_ditto_cells(
+    cells: _Cells, marks: frozenset[str]
+) -> tuple[_Cells, dict[int, tuple[str, Any]]]:
+    """:func:`_resolve_dittos` on factorised cells (most columns hold no mark at all)."""
+    if not any(_is_ditto(v, marks) for v in cells.uniques):
+        return cells, {}
+    values, copied = _resolve_dittos(cells.values().tolist(), marks)
+    return _Cells.of(values), copied
+
+
 def _resolve_dittos(
     values: list[Any], marks: frozenset[str]
 ) -> tuple[list[Any], dict[int, tuple[str, Any]]]:
@@ -629,14 +701,21 @@ def _parse_choice(column: Column, value: Any) -> nm.Parsed:
     return nm.Parsed(nm.clean_text(value), note=AS_TYPED)  # an open list: used as typed
 
 
-def _typed_columns(column: Column, parsed: list[nm.Parsed]) -> dict[str, list[Any]]:
+def _typed_columns(
+    column: Column, cells: _Cells, parsed: list[nm.Parsed], blanked: Sequence[int] = ()
+) -> dict[str, np.ndarray]:
+    """Each row's typed value (a ``daterange`` gives start and end); ``blanked`` rows: None."""
+    values = [p.value for p in parsed]
     if column.type == "daterange":
-        spans = [p.value for p in parsed]
-        return {
-            column.key: [span.start if span else None for span in spans],
-            f"{column.key}_end": [span.end if span else None for span in spans],
+        typed = {
+            column.key: cells.per_row([span.start if span else None for span in values]),
+            f"{column.key}_end": cells.per_row([span.end if span else None for span in values]),
         }
-    return {column.key: [p.value for p in parsed]}
+    else:
+        typed = {column.key: cells.per_row(values)}
+    for array in typed.values():
+        array[list(blanked)] = None
+    return typed
 
 
 _DTYPES = {"integer": "Int64", "bool": "boolean", "date": "datetime64[ns]"}

@@ -202,17 +202,53 @@ def _join_notes(*notes: str) -> str:
 # --- text --------------------------------------------------------------------------------
 
 
+# Fast paths. str.isprintable() is False for every character the cleaners touch: control
+# and format characters (U+200B, U+FEFF) and all whitespace but the ASCII space (tab, line
+# break, U+3000, U+00A0). Most cells are printable text that no cleaner changes, and a few
+# C-level string tests prove it without a regex; the rest take the slow path.
+
+
+def _plain_line(text: str) -> bool:
+    """True when ``text`` is already what :func:`clean_text` would make of it."""
+    return (
+        text.isprintable()
+        and text[:1] != " "
+        and text[-1:] != " "
+        and "  " not in text
+        and "_x000" not in text
+    )
+
+
+def _plain_name_text(text: str) -> bool:
+    """True when ``text`` needs no NFKC and no cleaning but its ASCII spaces removed."""
+    return text.isprintable() and "_x000" not in text and unicodedata.is_normalized("NFKC", text)
+
+
+def _plain_name(text: str) -> bool:
+    """True when ``text`` is already what :func:`clean_name` would make of it."""
+    return (
+        text.isprintable()
+        and " " not in text
+        and "_x000" not in text
+        and unicodedata.is_normalized("NFKC", text)
+    )
+
+
 def is_blank(raw: object) -> bool:
     """True for None, NaN, "" and whitespace-only text (including \\u3000 and \\xa0)."""
     if raw is None or (type(raw) is str and not raw):
         return True
     if type(raw) is int:  # the commonest typed values need no text at all
         return False
+    if type(raw) is str and raw.isprintable():
+        return not raw.strip()
     return not _to_str(raw).strip()
 
 
 def clean_text(raw: object) -> str:
     """One-line text: stripped, every run of whitespace collapsed to one ASCII space."""
+    if type(raw) is str and _plain_line(raw):
+        return raw
     return _SPACES.sub(" ", _to_str(raw)).strip()
 
 
@@ -222,6 +258,8 @@ def clean_long_text(raw: object) -> str:
     Lines are stripped, runs of blank lines shrink to one blank line, and blank lines at the
     start and end are dropped.
     """
+    if type(raw) is str and _plain_line(raw):  # one plain line: nothing to do
+        return raw
     text = _to_str(raw).replace("\r\n", "\n").replace("\r", "\n")
     lines = [_LINE_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip("\n")
@@ -229,6 +267,8 @@ def clean_long_text(raw: object) -> str:
 
 def name_key(raw: object) -> str:
     """Canonical key for counting distinct names: NFKC, no whitespace at all, lower case."""
+    if type(raw) is str and _plain_name_text(raw):
+        return raw.replace(" ", "").lower()
     if isinstance(raw, str):
         return _text_key(raw)
     return _SPACES.sub("", _nfkc(raw)).lower()
@@ -246,6 +286,8 @@ def clean_name(raw: object) -> str:
     Chinese names have no spaces; a single space is kept only between two latin words or
     numbers ("John Smith").
     """
+    if type(raw) is str and _plain_name(raw):
+        return raw
     out = ""
     for token in _nfkc(raw).split():
         if out and _LATIN_EDGE.match(out[-1]) and _LATIN_EDGE.match(token[0]):
