@@ -56,7 +56,10 @@ class CellError(str):
 
 @dataclass(frozen=True)
 class RawSheet:
-    """A sheet's cell values as an adapter read them, in one bulk pass."""
+    """A sheet's cell values as an adapter read them, in one bulk pass.
+
+    A blank cell is None or "" (calamine and LibreOffice give "", openpyxl and xlwings None).
+    """
 
     name: str
     rows: Sequence[Sequence[Any]]
@@ -337,12 +340,14 @@ class _Cells:
                     zip(map(type, values), values, strict=True), dtype=object, count=count
                 )
                 codes, found = pd.factorize(keyed)
-                return cls(codes, [value for _, value in found])
-            objects = np.fromiter(values, dtype=object, count=count)
-            codes, found = pd.factorize(objects)  # None and NaN get code -1
+                uniques = [value for _, value in found]
+            else:
+                codes, found = pd.factorize(np.fromiter(values, dtype=object, count=count))
+                uniques = list(found)  # None and NaN got code -1
         except TypeError:  # an unhashable value (a live host may hand over anything)
             return cls(np.arange(count), list(values))
-        uniques = list(found)
+        if "" in uniques:  # calamine's blank: the same None as every other reader's
+            uniques[uniques.index("")] = None
         if (codes < 0).any():
             codes[codes < 0] = len(uniques)
             uniques.append(None)

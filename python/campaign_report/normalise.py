@@ -219,19 +219,14 @@ def _plain_line(text: str) -> bool:
     )
 
 
-def _plain_name_text(text: str) -> bool:
-    """True when ``text`` needs no NFKC and no cleaning but its ASCII spaces removed."""
-    return text.isprintable() and "_x000" not in text and unicodedata.is_normalized("NFKC", text)
-
-
-def _plain_name(text: str) -> bool:
-    """True when ``text`` is already what :func:`clean_name` would make of it."""
-    return (
-        text.isprintable()
-        and " " not in text
-        and "_x000" not in text
-        and unicodedata.is_normalized("NFKC", text)
-    )
+def _printable_nfkc(text: str) -> str | None:
+    """``text`` in NFKC when that is printable (no whitespace but ASCII spaces), else None."""
+    if not text.isprintable() or "_x000" in text:
+        return None
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    text = unicodedata.normalize("NFKC", text)
+    return text if text.isprintable() else None
 
 
 def is_blank(raw: object) -> bool:
@@ -267,8 +262,8 @@ def clean_long_text(raw: object) -> str:
 
 def name_key(raw: object) -> str:
     """Canonical key for counting distinct names: NFKC, no whitespace at all, lower case."""
-    if type(raw) is str and _plain_name_text(raw):
-        return raw.replace(" ", "").lower()
+    if type(raw) is str and (text := _printable_nfkc(raw)) is not None:
+        return text.replace(" ", "").lower()
     if isinstance(raw, str):
         return _text_key(raw)
     return _SPACES.sub("", _nfkc(raw)).lower()
@@ -286,8 +281,8 @@ def clean_name(raw: object) -> str:
     Chinese names have no spaces; a single space is kept only between two latin words or
     numbers ("John Smith").
     """
-    if type(raw) is str and _plain_name(raw):
-        return raw
+    if type(raw) is str and (text := _printable_nfkc(raw)) is not None and " " not in text:
+        return text
     out = ""
     for token in _nfkc(raw).split():
         if out and _LATIN_EDGE.match(out[-1]) and _LATIN_EDGE.match(token[0]):

@@ -252,11 +252,16 @@ def persons_in_roster(book: CampaignBook) -> Iterator[Issue]:
         for column in s.sheet.columns:
             if column.type not in ("person", "persons") or not s.present(column):
                 continue
-            for index, value in s.table.data[column.key].dropna().items():
-                names = value if isinstance(value, tuple) else (value,)
+            values = s.table.data[column.key].dropna()
+            unknown = map_distinct(values, lambda v: _unknown_names(v, staff))
+            for index, names in unknown[unknown.map(bool)].items():
                 for name in names:
-                    if nm.name_key(name) not in staff:
-                        yield s.issue("unknown_person", WARNING, index, column, value=name)
+                    yield s.issue("unknown_person", WARNING, index, column, value=name)
+
+
+def _unknown_names(value: Any, staff: set[str]) -> list[str]:
+    names = value if isinstance(value, tuple) else (value,)
+    return [name for name in names if nm.name_key(name) not in staff]
 
 
 @rule
@@ -271,12 +276,10 @@ def dates_in_period(book: CampaignBook) -> Iterator[Issue]:
                 continue
             ends = f"{column.key}_end" if column.type == "daterange" else column.key
             data = s.table.data
-            for index, first, last in zip(data.index, data[column.key], data[ends], strict=True):
-                if pd.isna(first):
-                    continue
-                first, last = _date(first), _date(last)
-                if first >= start and last <= end:
-                    continue
+            inside = (data[column.key] >= pd.Timestamp(start)) & (data[ends] <= pd.Timestamp(end))
+            outside = data[column.key].notna() & ~inside.fillna(False).astype(bool)
+            for index in data.index[outside]:
+                first, last = _date(data.at[index, column.key]), _date(data.at[index, ends])
                 far = first < start - slack or last > end + slack
                 span = nm.DateSpan(first, last)
                 meant = (
@@ -334,9 +337,7 @@ def duplicate_rows(book: CampaignBook) -> Iterator[Issue]:
         keys = [k for k in s.sheet.duplicate_key if k in s.table.columns]
         if not keys:
             continue
-        normalised = pd.DataFrame(
-            {key: map_distinct(s.table.data[key], _duplicate_key) for key in keys}
-        )
+        normalised = pd.DataFrame({key: _duplicate_keys(s.table.data[key]) for key in keys})
         keyed = normalised[normalised.notna().any(axis=1)]
         dupes = keyed.duplicated(keep="first")
         if not dupes.any():
@@ -357,10 +358,19 @@ def duplicate_rows(book: CampaignBook) -> Iterator[Issue]:
             )
 
 
+def _duplicate_keys(values: pd.Series) -> pd.Series:
+    """What a duplicate is judged on: names compared as name keys; dates and numbers as are."""
+    if values.dtype.kind in "biufcmM" or isinstance(values.dtype, pd.BooleanDtype):
+        return values
+    return map_distinct(values, _duplicate_key)
+
+
 def _duplicate_key(value: Any) -> Any:
+    if isinstance(value, str):
+        return nm.name_key(value)
     if value is None or (not isinstance(value, tuple) and pd.isna(value)):
         return None
-    return nm.name_key(value) if isinstance(value, str) else value
+    return value
 
 
 # -- cross-sheet rules --
@@ -528,17 +538,14 @@ def _roster_agrees(book: CampaignBook, check: dict[str, Any]) -> Iterator[Issue]
         if not s or not (person_key in s.table.columns and key in s.table.columns):
             continue
         data = s.table.data
+        judged: dict[tuple[Any, Any], tuple[str, dict[str, str]] | None] = {}
         for index, names, value in zip(data.index, data[person_key], data[key], strict=True):
             if not isinstance(value, str) or not isinstance(names, (str, tuple)):
                 continue
-            known = [
-                (name, roster[nm.name_key(name)])
-                for name in (names if isinstance(names, tuple) else (names,))
-                if nm.name_key(name) in roster
-            ]
-            # several people of one row: others may go along, so one of them must agree
-            if known and all(nm.name_key(value) not in expected for _, expected in known):
-                name, expected = known[0]
+            if (names, value) not in judged:
+                judged[names, value] = _disagreement(roster, names, value)
+            if found := judged[names, value]:
+                name, expected = found
                 yield s.issue(
                     check["id"],
                     check["severity"],
@@ -548,6 +555,21 @@ def _roster_agrees(book: CampaignBook, check: dict[str, Any]) -> Iterator[Issue]
                     expected="、".join(expected.values()),
                     value=value,
                 )
+
+
+def _disagreement(
+    roster: dict[str, dict[str, str]], names: str | tuple[str, ...], value: str
+) -> tuple[str, dict[str, str]] | None:
+    """The first person of ``names`` and what 人员 gives, when no named person agrees."""
+    known = [
+        (name, roster[nm.name_key(name)])
+        for name in (names if isinstance(names, tuple) else (names,))
+        if nm.name_key(name) in roster
+    ]
+    # several people of one row: others may go along, so one of them must agree
+    if known and all(nm.name_key(value) not in expected for _, expected in known):
+        return known[0]
+    return None
 
 
 def _roster_values(book: CampaignBook, key: str) -> dict[str, dict[str, str]]:
@@ -569,7 +591,8 @@ def _per_unit_headcount(book: CampaignBook, check: dict[str, Any]) -> Iterator[I
         return
     people: dict[str, set[str]] = {}
     data = s.table.data
-    for unit, names in zip(data[s.sheet.unit_column], data[check["column"]], strict=True):
+    pairs = dict.fromkeys(zip(data[s.sheet.unit_column], data[check["column"]], strict=True))
+    for unit, names in pairs:
         if isinstance(unit, str) and isinstance(names, (str, tuple)):
             names = names if isinstance(names, tuple) else (names,)
             people.setdefault(nm.name_key(unit), set()).update(map(nm.name_key, names))

@@ -242,9 +242,10 @@ def _read_calamine(path: Path, only: Collection[str] | None, progress: Any) -> d
     tick = ticker(progress, "读取工作表", len(wanted))
     for name in wanted:
         sheet = book.get_sheet_by_name(name)
-        trim = sheet.width > WIDE  # a wide sheet pads every row with thousands of blanks
-        rows = [_calamine_row(row, trim) for row in sheet.to_python(skip_empty_area=False)]
-        sheets[name] = RawSheet(name, rows)
+        rows = sheet.to_python(skip_empty_area=False)
+        if sheet.width > WIDE:  # a wide sheet pads every row with thousands of blanks
+            rows = [_trailing_blanks_cut(row) for row in rows]
+        sheets[name] = RawSheet(name, rows)  # blank cells stay "", as calamine gives them
         tick(name)
     return sheets
 
@@ -252,9 +253,8 @@ def _read_calamine(path: Path, only: Collection[str] | None, progress: Any) -> d
 WIDE = 1024
 
 
-def _calamine_row(values: list, trim: bool) -> tuple:
-    """A row with blanks as None; on a wide sheet, without its trailing blanks."""
+def _trailing_blanks_cut(values: list) -> list:
     end = len(values)
-    while trim and end and values[end - 1] == "":
+    while end and values[end - 1] == "":
         end -= 1
-    return tuple(None if v == "" else v for v in values[:end])
+    return values[:end]
