@@ -194,7 +194,7 @@ def test_a_report_open_in_word_is_a_message(
     def locked(document, path, **options):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr("campaign_report.steps.write_docx", locked)
+    monkeypatch.setattr("campaign_report.docx_writer.write_docx", locked)
     assert macros.generate_report(book, out_dir=tmp_path) is None
     status = _status(book)
     # the real report is named, not the hidden scratch file the writer was given

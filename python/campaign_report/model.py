@@ -12,7 +12,7 @@ import datetime as dt
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -312,7 +312,7 @@ def _load_table(
             )  # fmt: skip
         else:
             blank = _Cells(np.zeros(len(rows), dtype=np.intp), [None])
-            typed.update(_typed_columns(column, blank, [parse_value(column, None, *year)]))
+            typed.update(_typed_columns(column, blank, [parse_value(column, None, *year).value]))
     raw_frame = pd.DataFrame({key: cells.values() for key, cells in values.items()})
     return Table(sheet, _frame(sheet, typed, rows), raw_frame, columns, header_row)
 
@@ -422,7 +422,7 @@ def _may_be_total_label(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= _TOTAL_LABEL_CHARS and _is_total_label(value)
 
 
-_TOTAL_LABEL_CHARS = 40  # a total label with all its spacing; longer text is content
+_TOTAL_LABEL_CHARS = 12  # a total label with its spacing (as collect judges); longer: content
 
 
 @dataclass(frozen=True)
@@ -452,13 +452,13 @@ def _read_column(
     ``copied`` maps the rows whose ditto mark (同上, 〃) was replaced by the value above to
     (the mark, that value or None when there was nothing above).
     """
-    parsed = _parse_column(column, cells.uniques, year)
+    typed, doubtful = _parse_column(column, cells.uniques, year)
     blanked = []  # rows read as blank whatever they hold
     for index, mark in copied.items():
         issues.append(_ditto_issue(definition, sheet, column, where.of(index), mark))
         if mark[1] is None:
             blanked.append(index)
-    for index in _doubtful(cells, parsed):
+    for index in _rows_of(cells, doubtful):
         if index in copied and copied[index][1] is None:
             continue
         row, col, unit = where.of(index)
@@ -469,9 +469,9 @@ def _read_column(
             )
             blanked.append(index)
         else:
-            parse = parsed[cells.codes[index]]
+            parse = doubtful[cells.codes[index]]
             _report_parse(definition, sheet, column, value, parse, row, col, unit, issues)
-    return _typed_columns(column, cells, parsed, blanked)
+    return _typed_columns(column, cells, typed, blanked)
 
 
 def _distinct(values: list[Any]) -> list[Any]:
@@ -487,10 +487,15 @@ def _is_total_label(text: str) -> bool:
 
 def _parse_column(
     column: Column, uniques: list[Any], year: tuple[int, nm.Period | None]
-) -> list[nm.Parsed]:
-    """Each distinct value of a column, parsed. Error values (#N/A) read as unreadable."""
+) -> tuple[list[Any], dict[int, nm.Parsed]]:
+    """Each distinct value's typed value, and the parse of those not read cleanly (by index).
+
+    Error values (#N/A) read as unreadable.
+    """
+    if column.type in _TEXT_CLEANERS:
+        return _parse_texts(_TEXT_CLEANERS[column.type], uniques)
     parse = _PARSERS[column.type] if column.type not in ("date", "daterange") else None
-    return [
+    parsed = [
         nm.Parsed(None, ok=False)
         if _is_error_value(value) or isinstance(value, CellError)
         else parse(column, value, year[0])
@@ -498,12 +503,28 @@ def _parse_column(
         else parse_value(column, value, *year)
         for value in uniques
     ]
+    doubtful = {k: p for k, p in enumerate(parsed) if not p.ok or p.approx or p.note}
+    return [p.value for p in parsed], doubtful
 
 
-def _doubtful(cells: _Cells, parsed: list[nm.Parsed]) -> list[int]:
-    """Rows whose value could not be read or was guessed (issues are made for these only)."""
-    flagged = [k for k, p in enumerate(parsed) if not p.ok or p.approx or p.note]
-    return np.flatnonzero(np.isin(cells.codes, flagged)).tolist() if flagged else []
+def _parse_texts(
+    clean: Callable[[Any], str], uniques: list[Any]
+) -> tuple[list[Any], dict[int, nm.Parsed]]:
+    """Text needs no parse object: it is blank, an error value, or cleaned."""
+    values: list[Any] = []
+    failed: dict[int, nm.Parsed] = {}
+    for index, value in enumerate(uniques):
+        if isinstance(value, str) and (isinstance(value, CellError) or _is_error_value(value)):
+            failed[index] = nm.Parsed(None, ok=False)
+            values.append(None)
+        else:
+            values.append(None if nm.is_blank(value) else clean(value))
+    return values, failed
+
+
+def _rows_of(cells: _Cells, uniques: Collection[int]) -> list[int]:
+    """The rows holding any of the given distinct values (by index)."""
+    return np.flatnonzero(np.isin(cells.codes, list(uniques))).tolist() if uniques else []
 
 
 @dataclass(frozen=True)
@@ -660,7 +681,7 @@ def _ditto_issue(
 
 
 def _is_error_value(value: Any) -> bool:
-    return isinstance(value, str) and value.strip().upper() in ERROR_VALUES
+    return isinstance(value, str) and "#" in value and value.strip().upper() in ERROR_VALUES
 
 
 def _cell(cells: Sequence[Any], pos: int) -> Any:
@@ -684,6 +705,12 @@ def parse_value(
     return parsed
 
 
+_TEXT_CLEANERS: dict[str, Callable[[Any], str]] = {
+    "text": nm.clean_text,
+    "longtext": nm.clean_long_text,
+    "unit": nm.clean_name,
+    "person": nm.clean_name,
+}
 _PARSERS: dict[str, Callable[[Column, Any, int], nm.Parsed]] = {
     "text": lambda c, v, y: nm.BLANK if nm.is_blank(v) else nm.Parsed(nm.clean_text(v)),
     "longtext": lambda c, v, y: nm.BLANK if nm.is_blank(v) else nm.Parsed(nm.clean_long_text(v)),
@@ -707,10 +734,12 @@ def _parse_choice(column: Column, value: Any) -> nm.Parsed:
 
 
 def _typed_columns(
-    column: Column, cells: _Cells, parsed: list[nm.Parsed], blanked: Sequence[int] = ()
+    column: Column, cells: _Cells, values: list[Any], blanked: Sequence[int] = ()
 ) -> dict[str, np.ndarray]:
-    """Each row's typed value (a ``daterange`` gives start and end); ``blanked`` rows: None."""
-    values = [p.value for p in parsed]
+    """Each row's typed value (a ``daterange`` gives start and end); ``blanked`` rows: None.
+
+    ``values`` holds the typed value of each of ``cells``' distinct values.
+    """
     if column.type == "daterange":
         typed = {
             column.key: cells.per_row([span.start if span else None for span in values]),

@@ -20,8 +20,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ParamSpec
 
-import cn2an
-
 
 @dataclass(frozen=True)
 class DateSpan:
@@ -166,6 +164,8 @@ def _cn_int(text: str) -> int | None:
     """A whole number written in Chinese numerals ("三百", "两百", "一千五百"), else None."""
     if not text or any(ch not in _CN_NUMERAL_CHARS for ch in text):
         return None
+    import cn2an  # slow to import (~0.3 s) and needed only for numbers written in words
+
     try:
         number = cn2an.cn2an(text, "normal")
     except Exception:  # cn2an raises ValueError and others on bad input

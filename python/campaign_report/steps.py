@@ -12,17 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from . import atomic, collect
-from .adapters import pdf_layout, xlsx_merge, xlsx_writer
 from .adapters.xlsx_reader import read_raw_sheets
-from .adapters.xlsx_template import UnitCopy, build_workbook
 from .aggregate import Summary, aggregate
 from .definition import Definition, Sheet, load_definition
-from .docx_writer import write_docx
 from .errors import CampaignError, RefusedError
 from .example import load_example, load_example_lists
 from .model import LISTS_SHEET, CampaignBook, RawSheet, load_book, read_lists
-from .report import render_body, render_document, to_markdown
 from .validate import ValidationResult, validate
+
+# The writers (openpyxl, XlsxWriter, python-docx, Jinja2) are imported by the steps that
+# write: `validate --no-copy` on a big book should not pay a second for libraries it never uses.
 
 Progress = Callable[[str], None]
 
@@ -42,6 +41,8 @@ def new_workbook(
     out = Path(out)
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
         raise CampaignError(f"输出文件名“{out.name}”应以 .xlsx 或 .xlsm 结尾")
+    from .adapters.xlsx_template import build_workbook
+
     return build_workbook(definition, _claim(out, progress))
 
 
@@ -64,6 +65,8 @@ def build_example(
     definition = definition or load_definition()
     definition = definition.with_lists(load_example_lists(definition, folder))
     records, settings = load_example(definition, folder)
+    from .adapters.xlsx_template import build_workbook
+
     return build_workbook(definition, Path(out), records, settings)
 
 
@@ -105,6 +108,8 @@ def demo_round(
     The busiest unit of the first per-unit sheet reports two more rows there; the unit
     with the fewest rows on the last per-unit sheet clears them (and lands on 催报).
     """
+    from .adapters import xlsx_merge
+
     split_file(master, folder)
     tables, _, units = _read_master(master, definition, _quiet)
     exempt = set(definition.rules.get("exempt_unit_kinds", ()))
@@ -178,6 +183,8 @@ def check_file(
         return result, None
     out = _claim(out, progress)
     progress("写出标注副本……")
+    from .adapters import xlsx_writer
+
     return result, xlsx_writer.write_checked_copy(Path(path), out, result, progress)
 
 
@@ -187,6 +194,9 @@ def summarise_file(
     """汇总: aggregate ``path`` into a copy with the 汇总 sheet (default 台账.汇总.xlsx)."""
     out, book = _open_for_copy(path, out, "汇总", progress)
     progress("汇总……")
+    from .adapters import xlsx_writer
+    from .report import render_body
+
     summary = aggregate(book)
     render_body(summary)  # leaves the trace (报告依据) of the default report on the summary
     _warn_error_values(book, progress)
@@ -229,6 +239,10 @@ def write_report(
 
     The .docx and the .md are written together: both or, on any failure, neither.
     """
+    from .adapters import pdf_layout
+    from .docx_writer import write_docx
+    from .report import render_document, to_markdown
+
     result = validate(book)
     if not result.ok and not force:
         first = result.errors[0]
@@ -281,6 +295,8 @@ def _refuse_overwrite(source: Path, out: Path) -> None:
 
 def split_file(master: Path, outdir: Path, progress: Progress = _quiet) -> list[Path]:
     """Write one copy a unit of the 单位 sheet into ``outdir``: 台账.古市工商所.xlsx …"""
+    from .adapters import xlsx_template
+
     master, outdir = Path(master), Path(outdir)
     definition = load_definition()
     lists = read_raw_sheets(master, only={LISTS_SHEET}).get(LISTS_SHEET)
@@ -300,8 +316,8 @@ def split_file(master: Path, outdir: Path, progress: Progress = _quiet) -> list[
         path = outdir / collect.copy_filename(master, unit.name)
         _refuse_overwrite(master, path)
         records = collect.split_records(definition, tables, unit.name)
-        copy = UnitCopy(unit.name, protected, mark(unit.name))
-        written.append(build_workbook(definition, path, records, settings, copy))
+        copy = xlsx_template.UnitCopy(unit.name, protected, mark(unit.name))
+        written.append(xlsx_template.build_workbook(definition, path, records, settings, copy))
     return written
 
 
@@ -316,6 +332,8 @@ def merge_files(
 
     With ``check`` nothing is written. The master itself is never changed.
     """
+    from .adapters import xlsx_merge
+
     master = Path(master)
     definition = load_definition()
     out = Path(out) if out else sibling(master, "合并", master.suffix.lower())
