@@ -390,7 +390,9 @@ def _transpose(body: Sequence[Sequence[Any]], positions: dict[str, int]) -> dict
     if not body:
         return {key: () for key in positions}
     width = max(positions.values()) + 1
-    columns = list(itertools.zip_longest(*(row[:width] for row in body)))
+    if max(map(len, body)) > 2 * width:  # far more cells than wanted: cut them first
+        body = [row[:width] for row in body]
+    columns = list(itertools.zip_longest(*body))
     columns += [(None,) * len(body)] * (width - len(columns))  # every row shorter than width
     return {key: columns[pos] for key, pos in positions.items()}
 
@@ -518,7 +520,7 @@ def _parse_texts(
             failed[index] = nm.Parsed(None, ok=False)
             values.append(None)
         else:
-            values.append(None if nm.is_blank(value) else clean(value))
+            values.append(clean(value) or None)  # a cleaner leaves nothing of a blank
     return values, failed
 
 
