@@ -146,7 +146,8 @@ def _scan_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, shap
                 )
                 # The last row holding a cell: only its number matters, so look from the end
                 # (a million formatted empty rows hold no cell and do not count).
-                cell = max(text.rfind(b"<c "), text.rfind(b"<c>"))
+                cell = text.rfind(b"<c ")  # a bare <c> can only stand after the last <c …>
+                cell = max(cell, text.rfind(b"<c>", max(cell, 0)))
                 if cell >= 0:
                     max_row = max(max_row, _row_before(text, cell) or last_row)
                 last_row = _row_before(text, len(text)) or last_row
