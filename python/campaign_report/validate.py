@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import normalise as nm
@@ -160,15 +161,20 @@ def map_distinct(series: pd.Series, function: Callable[[Any], Any]) -> pd.Series
     """``series.map(function)``, calling ``function`` once per distinct value.
 
     A column repeats few values (units, kinds, names); on a big sheet this is the difference
-    between one call a cell and one call a value.
+    between one call a cell and one call a value. Values equal in Python (1, 1.0, True)
+    share one call, as they would as dict keys.
     """
-    values = series.tolist()
     try:
-        table = {value: function(value) for value in dict.fromkeys(values)}
-        mapped = [table[value] for value in values]  # the same objects: NaN finds itself
-    except (TypeError, KeyError):  # an unhashable value
+        codes, uniques = pd.factorize(series)  # in C: no Python work a row
+    except TypeError:  # an unhashable value
         return series.map(function)
-    return pd.Series(mapped, index=series.index, dtype=object)
+    mapped = [function(value) for value in uniques]
+    missing = codes < 0
+    if missing.any():  # None / NaN / NaT: the function sees the first of them as it is
+        mapped.append(function(series[missing].iloc[0]))
+        codes = np.where(missing, len(mapped) - 1, codes)
+    per_value = np.fromiter(mapped, dtype=object, count=len(mapped))
+    return pd.Series(per_value[codes], index=series.index, dtype=object)
 
 
 def _date(value: Any) -> dt.date:
