@@ -14,18 +14,26 @@ the :class:`MergeResult` plan into a new copy of the master.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from . import normalise as nm
 from .definition import Definition, Sheet
-from .model import TOTAL_LABELS, Issue, RawSheet, _find_header
+from .model import (
+    HEADER_SEARCH_COLUMNS,
+    Issue,
+    RawSheet,
+    _find_header,
+    _plain_header,
+    _record_rows,
+)
 
 # The copy's marker, as custom document properties (File → 属性 → 自定义 in Excel).
 MARK_UNIT = "报表单位"
@@ -87,25 +95,31 @@ def plain(value: Any) -> Any:
 
 
 def read_table(sheet: Sheet, raw: RawSheet) -> SheetRows:
-    """The records of one table sheet: header found by name, blank and total rows left out."""
-    header_index, found = _find_header(sheet, raw.rows)
+    """The records of one table sheet: header found by name, blank and total rows left out.
+
+    Column by column, as model's loader does: a column is cut out of the rows in one pass,
+    each distinct value made plain once, and model's own rule picks the record rows.
+    """
+    header_index, found = _header(sheet, raw.rows)
     positions = {key: raw.first_col + pos for key, pos in found.items()}
     if header_index is None:
         return SheetRows(sheet, None, {}, [])
     header_row = raw.first_row + header_index
-    order = [(i, found.get(c.key)) for i, c in enumerate(sheet.columns)]
+    body = raw.rows[header_index + 1 :]
+    columns = _columns(body, [found.get(c.key) for c in sheet.columns])
+    records = _record_rows(
+        {c.key: v for c, v in zip(sheet.columns, columns, strict=True)}, len(body)
+    )
+    is_record = set(records)
+    kept = []  # a total row: no record, but its place is kept
+    for i, cells in enumerate(body):
+        if i not in is_record and any(not nm.is_blank(v) for v in cells):
+            kept.append((bisect.bisect_left(records, i), header_row + 1 + i))
     unit_index = _unit_index(sheet)
-    rows, kept, units = [], [], {}
-    for offset, cells in enumerate(raw.rows[header_index + 1 :], start=1):
-        values = tuple(_plain_at(cells, p) for _, p in order)
-        if _blank_or_total(values):
-            if any(not nm.is_blank(v) for v in cells):  # a total row: no record, but kept
-                kept.append((len(rows), header_row + offset))
-            continue
-        name = values[unit_index] if unit_index is not None else None
-        if name not in units:
-            units[name] = nm.clean_name(name) if name is not None else ""
-        rows.append(Row(header_row + offset, values, units[name]))
+    names = columns[unit_index] if unit_index is not None else [None] * len(body)
+    units = {n: nm.clean_name(n) if n is not None else "" for n in dict.fromkeys(names)}
+    values = list(zip(*columns, strict=True)) if columns else [()] * len(body)
+    rows = [Row(header_row + 1 + i, values[i], units[names[i]]) for i in records]
     headers = [nm.clean_text(h) if h is not None else "" for h in raw.rows[header_index]]
     known = {nm.clean_text(c.header).replace(" ", "") for c in sheet.columns}
     extra = tuple(
@@ -115,32 +129,53 @@ def read_table(sheet: Sheet, raw: RawSheet) -> SheetRows:
     return SheetRows(sheet, header_row, positions, rows, extra, source, kept)
 
 
-def _plain_at(cells: Sequence[Any], pos: int | None) -> Any:
-    if pos is None or pos >= len(cells):
-        return None
-    value = cells[pos]
-    return value if type(value) is str and value else plain(value)  # most cells: text as is
+def _header(sheet: Sheet, rows: Sequence[Sequence[Any]]) -> tuple[int | None, dict[str, int]]:
+    """model's header search, answered at once for the books this tool writes.
+
+    When the first row holds every header exactly, no other row or pair of rows can match
+    more columns, so find_header would choose it too, with these positions.
+    """
+    if rows:
+        exact = {_plain_header(c.header): c.key for c in sheet.columns}
+        found: dict[str, int] = {}
+        for pos, cell in enumerate(rows[0][:HEADER_SEARCH_COLUMNS]):
+            if isinstance(cell, str) and cell.strip():
+                key = exact.get(_plain_header(cell))
+                if key and key not in found:
+                    found[key] = pos
+        if len(found) == len(sheet.columns):
+            return 0, found
+    return _find_header(sheet, rows)
 
 
-def _blank_or_total(values: tuple[Any, ...]) -> bool:
-    """model's rule (blank rows and total rows carry no record), cheap on plain values."""
-    first_text, filled = None, False
-    for value in values:
-        if value is None:
-            continue
-        if isinstance(value, str):
-            if not value.strip() or (not value.isprintable() and nm.is_blank(value)):
-                continue
-            first_text = value if first_text is None else first_text
-        filled = True
-    if not filled:
-        return True
-    return first_text is not None and len(first_text) <= 12 and _is_total(first_text)
+_NUMBERS = frozenset({bool, int, float})
 
 
-@functools.lru_cache(maxsize=4096)
-def _is_total(text: str) -> bool:
-    return nm.clean_text(text).replace(" ", "") in TOTAL_LABELS
+def _columns(body: Sequence[Sequence[Any]], places: list[int | None]) -> list[list[Any]]:
+    """Each column's plain values, top to bottom (all None for a column the sheet lacks)."""
+    wanted = [p for p in places if p is not None]
+    if not wanted or not body:
+        return [[None] * len(body) for _ in places]
+    width = max(wanted) + 1
+    if min(map(len, body)) < width:  # short rows (an openpyxl read): pad them
+        body = [r if len(r) >= width else (*r, *(None,) * (width - len(r))) for r in body]
+    picked = list(map(itemgetter(*wanted), body))
+    cut = iter(zip(*picked, strict=True) if len(wanted) > 1 else [picked])
+    return [_plain_column(next(cut)) if p is not None else [None] * len(body) for p in places]
+
+
+def _plain_column(values: Sequence[Any]) -> list[Any]:
+    """:func:`plain` over a column, once per distinct value where values cannot be confused."""
+    kinds = set(map(type, values))
+    if kinds <= {str, type(None)}:
+        return [v or None for v in values]  # text as is; "" is a blank
+    if len(kinds & _NUMBERS) <= 1:  # 1, 1.0 and True are equal keys: never in one dict
+        try:
+            made = {v: plain(v) for v in dict.fromkeys(values)}
+            return [made[v] for v in values]
+        except TypeError:  # an unhashable value
+            pass
+    return [plain(v) for v in values]
 
 
 def _unit_index(sheet: Sheet) -> int | None:
