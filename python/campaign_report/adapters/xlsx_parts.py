@@ -15,6 +15,7 @@ cells in a data sheet; an existing 合并记录; a change of file type) makes
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import posixpath
 import re
@@ -31,6 +32,8 @@ from .xlsx_package import Package, Unsupported
 
 _CELL = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
 _REF = re.compile(r'\br="([A-Z]+)(\d+)"')
+_NO_LETTERS = re.compile(r'<c r="[^A-Z]')
+_EMPTY_SHEET_DATA = re.compile(r"<sheetData\s*/>")
 _ROW_NUMBER = re.compile(r'<row\b[^>]*?\br="(\d+)"')
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 _STYLE = re.compile(r'\bs="(\d+)"')
@@ -133,10 +136,7 @@ def _table_parts(parts: Package, sheet_path: str) -> list[str]:
 
 def _rewrite_sheet(xml: str, table: SheetRows, rows: list[OutRow]) -> tuple[str, int, int]:
     """The sheet with its data rows laid out from the plan; its last row and 合并来源 column."""
-    found = re.search(r"<sheetData\s*/>|<sheetData>(.*?)</sheetData>", xml, re.S)
-    if found is None:
-        raise _Unsupported("no sheetData")
-    head_xml, body, tail_xml = xml[: found.start()], found.group(1) or "", xml[found.end() :]
+    head_xml, body, tail_xml = _split_sheet_data(xml)
     if any(mark in body or mark in tail_xml for mark in _UNSAFE_SHEET):
         raise _Unsupported("formulas, merged cells, links or notes")
     by_number = _rows(body)
@@ -155,6 +155,18 @@ def _rewrite_sheet(xml: str, table: SheetRows, rows: list[OutRow]) -> tuple[str,
         head_xml,
     )
     return f"{head_xml}<sheetData>{''.join(out)}</sheetData>{tail_xml}", max(last, top), source_col
+
+
+def _split_sheet_data(xml: str) -> tuple[str, str, str]:
+    """The sheet's XML before ``<sheetData>``, the rows inside it, and what follows it."""
+    start = xml.find("<sheetData")
+    empty = _EMPTY_SHEET_DATA.match(xml, start) if start >= 0 else None
+    if empty is not None:
+        return xml[:start], "", xml[empty.end() :]
+    end = xml.find("</sheetData>", start)
+    if start < 0 or end < 0 or not xml.startswith("<sheetData>", start):
+        raise _Unsupported("no sheetData")
+    return xml[:start], xml[start + len("<sheetData>") : end], xml[end + len("</sheetData>") :]
 
 
 def _rows(body: str) -> dict[int, str]:
@@ -219,7 +231,7 @@ def _row_xml(
 ) -> str:
     source = by_number.get(row.master, "") if row.master is not None else ""
     if source and row.values is None:  # a row kept as it was: renumber it, add its source
-        moved = _renumbered(source, number, source_col, row.source)
+        moved = _renumbered(source, row.master, number, source_col, row.source)
         if moved is not None:
             return moved
     cells = {
@@ -240,29 +252,34 @@ def _row_xml(
     return _row_with(source or f'<row r="{number}">', number, cells)
 
 
-def _renumbered(row_xml: str, number: int, source_col: int, source: str) -> str | None:
-    """A kept row's XML at row ``number``, in one pass; None when its cells need sorting."""
+def _renumbered(row_xml: str, old: int, number: int, source_col: int, source: str) -> str | None:
+    """A kept row's XML at row ``number``; None when it must be rebuilt cell by cell.
+
+    Every cell address ends in the row's old number and a quote (A12"). When that text occurs
+    exactly once a cell, it occurs nowhere else, and one replace renumbers the row.
+    """
     opening_end = row_xml.index(">") + 1
     opening = row_xml[:opening_end]
     body = "" if opening.endswith("/>") else row_xml[opening_end : -len("</row>")]
-    pieces = body.split('<c r="')
-    at = str(number)
-    for k in range(1, len(pieces)):  # each piece starts with the cell's address: A12"…
-        piece = pieces[k]
-        quote = piece.find('"')
-        digits = len(piece[:quote].rstrip("0123456789"))
-        if quote < 0 or digits == 0 or digits == quote:
-            return None
-        pieces[k] = piece[:digits] + at + piece[quote:]
-    if len(pieces) > 1 and column_number(pieces[-1][: pieces[-1].find(at)]) >= source_col:
+    cells, at = body.count("<c "), f'{old}"'
+    if body.count('<c r="') != cells or body.count(at) != cells or _NO_LETTERS.search(body):
+        return None  # an address not first, or without its column; or old"… in a value
+    last = body.rfind('<c r="') + len('<c r="')
+    if cells and column_number(body[last : body.index(at, last)]) >= source_col:
         return None  # it has a 合并来源 cell already: rebuild it cell by cell
-    if body.count("<c ") != len(pieces) - 1:
-        return None  # a cell whose address is not its first attribute
-    attrs = {k: v for k, v in _attrs(opening).items() if k not in ("r", "spans")}
-    extra = "".join(f' {k}="{v}"' for k, v in attrs.items())
+    if old != number:
+        body = body.replace(at, f'{number}"')
+    extra = _row_attributes(opening.replace(f' r="{old}"', "", 1))
     if source:
-        pieces.append(_text_cell(f"{column_letter(source_col)}{number}", source, None)[6:])
-    return f'<row r="{number}"{extra}>' + '<c r="'.join(pieces) + "</row>"
+        body += _text_cell(f"{column_letter(source_col)}{number}", source, None)
+    return f'<row r="{number}"{extra}>{body}</row>'
+
+
+@functools.lru_cache(maxsize=256)
+def _row_attributes(opening: str) -> str:
+    """A row tag's attributes but its number and spans (which 合并来源 would outgrow)."""
+    attrs = {k: v for k, v in _attrs(opening).items() if k not in ("r", "spans")}
+    return "".join(f' {k}="{v}"' for k, v in attrs.items())
 
 
 def _row_with(row_xml: str, number: int, cells: dict[int, str]) -> str:
