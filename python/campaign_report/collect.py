@@ -20,9 +20,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import normalise as nm
 from .definition import Definition, Sheet
@@ -52,9 +53,11 @@ _UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\s]+')
 # -- reading rows --
 
 
-@dataclass(frozen=True)
-class Row:
-    """One record as typed, in the definition's column order (None where the file has no column)."""
+class Row(NamedTuple):
+    """One record as typed, in the definition's column order (None where the file has no column).
+
+    A named tuple: a merge makes one for every row of the master and of each copy.
+    """
 
     number: int  # Excel row in its own file
     values: tuple[Any, ...]
@@ -95,38 +98,81 @@ def plain(value: Any) -> Any:
 
 
 def read_table(sheet: Sheet, raw: RawSheet) -> SheetRows:
-    """The records of one table sheet: header found by name, blank and total rows left out.
+    """The records of one table sheet: header found by name, blank and total rows left out."""
+    return read_tables(sheet, [raw])[0]
 
-    Column by column, as model's loader does: a column is cut out of the rows in one pass,
-    each distinct value made plain once, and model's own rule picks the record rows.
+
+def read_tables(sheet: Sheet, raws: Sequence[RawSheet]) -> list[SheetRows]:
+    """:func:`read_table` over one sheet of several files (the units' copies), together.
+
+    Column by column, as model's loader does: a column is cut out of the rows in one pass and
+    each distinct value made plain once. model's own rule then picks the record rows, once
+    over every file's rows: the copies share most values, and each is tested once.
     """
-    header_index, found = _header(sheet, raw.rows)
-    positions = {key: raw.first_col + pos for key, pos in found.items()}
-    if header_index is None:
-        return SheetRows(sheet, None, {}, [])
-    header_row = raw.first_row + header_index
-    body = raw.rows[header_index + 1 :]
-    columns = _columns(body, [found.get(c.key) for c in sheet.columns])
-    records = _record_rows(
-        {c.key: v for c, v in zip(sheet.columns, columns, strict=True)}, len(body)
-    )
-    is_record = set(records)
-    kept = []  # a total row: no record, but its place is kept
-    for i, cells in enumerate(body):
-        if i not in is_record and any(not nm.is_blank(v) for v in cells):
-            kept.append((bisect.bisect_left(records, i), header_row + 1 + i))
-    unit_index = _unit_index(sheet)
-    names = columns[unit_index] if unit_index is not None else [None] * len(body)
-    units = {n: nm.clean_name(n) if n is not None else "" for n in dict.fromkeys(names)}
-    values = list(zip(*columns, strict=True)) if columns else [()] * len(body)
-    rows = [Row(header_row + 1 + i, values[i], units[names[i]]) for i in records]
-    headers = [nm.clean_text(h) if h is not None else "" for h in raw.rows[header_index]]
-    known = {nm.clean_text(c.header).replace(" ", "") for c in sheet.columns}
-    extra = tuple(
-        h for h in headers if h and h.replace(" ", "") not in known and h != SOURCE_HEADER
-    )
-    source = raw.first_col + headers.index(SOURCE_HEADER) if SOURCE_HEADER in headers else None
-    return SheetRows(sheet, header_row, positions, rows, extra, source, kept)
+    cuts = [_Cut.of(sheet, raw) for raw in raws]
+    together = {
+        c.key: list(chain.from_iterable(cut.columns[i] for cut in cuts))
+        for i, c in enumerate(sheet.columns)
+    }
+    records = _record_rows(together, sum(len(cut.body) for cut in cuts))
+    tables, start = [], 0
+    for cut, raw in zip(cuts, raws, strict=True):
+        end = start + len(cut.body)
+        first, last = bisect.bisect_left(records, start), bisect.bisect_left(records, end)
+        tables.append(cut.table(raw, [i - start for i in records[first:last]]))
+        start = end
+    return tables
+
+
+@dataclass
+class _Cut:
+    """A table sheet's header and its columns' plain values, before records are picked."""
+
+    sheet: Sheet
+    header_index: int | None
+    found: dict[str, int]  # column key -> position in the row
+    body: Sequence[Sequence[Any]]
+    columns: list[list[Any]]  # definition order
+
+    @classmethod
+    def of(cls, sheet: Sheet, raw: RawSheet) -> _Cut:
+        header_index, found = _header(sheet, raw.rows)
+        if header_index is None:
+            return cls(sheet, None, {}, [], [[] for _ in sheet.columns])
+        body = raw.rows[header_index + 1 :]
+        return cls(
+            sheet,
+            header_index,
+            found,
+            body,
+            _columns(body, [found.get(c.key) for c in sheet.columns]),
+        )
+
+    def table(self, raw: RawSheet, records: list[int]) -> SheetRows:
+        """The sheet's rows, given which of them carry a record."""
+        sheet, columns = self.sheet, self.columns
+        if self.header_index is None:
+            return SheetRows(sheet, None, {}, [])
+        header_row = raw.first_row + self.header_index
+        others = sorted(set(range(len(self.body))).difference(records))
+        kept = [  # a total row: no record, but its place is kept
+            (bisect.bisect_left(records, i), header_row + 1 + i)
+            for i in others
+            if any(not nm.is_blank(v) for v in self.body[i])
+        ]
+        at = _unit_index(sheet)
+        names = columns[at] if at is not None else [None] * len(self.body)
+        units = {n: nm.clean_name(n) if n is not None else "" for n in dict.fromkeys(names)}
+        values = list(zip(*columns, strict=True))
+        rows = [Row(header_row + 1 + i, values[i], units[names[i]]) for i in records]
+        headers = [nm.clean_text(h) if h is not None else "" for h in raw.rows[self.header_index]]
+        known = {nm.clean_text(c.header).replace(" ", "") for c in sheet.columns}
+        extra = tuple(
+            h for h in headers if h and h.replace(" ", "") not in known and h != SOURCE_HEADER
+        )
+        source = raw.first_col + headers.index(SOURCE_HEADER) if SOURCE_HEADER in headers else None
+        positions = {key: raw.first_col + pos for key, pos in self.found.items()}
+        return SheetRows(sheet, header_row, positions, rows, extra, source, kept)
 
 
 def _header(sheet: Sheet, rows: Sequence[Sequence[Any]]) -> tuple[int | None, dict[str, int]]:
@@ -301,17 +347,16 @@ def identify(
     definition: Definition,
     path: Path,
     info: PackageInfo,
-    raw_sheets: dict[str, RawSheet],
+    sheets: dict[str, SheetRows],
     units: Sequence[RosterUnit],
     campaign: str,
     master_version: str,
 ) -> Copy | Skipped:
-    """Whose copy is this? The marker says; a copy without one is known by its name or rows."""
-    sheets = {
-        s.key: read_table(s, raw_sheets[s.name])
-        for s in unit_sheets(definition)
-        if s.name in raw_sheets
-    }
+    """Whose copy is this? The marker says; a copy without one is known by its name or rows.
+
+    ``sheets`` are the copy's unit sheets, as :func:`copy_tables` reads them.
+    """
+    sheets = dict(sheets)
     names = {u.name for u in units}
     notes = []
     unit = nm.clean_name(info.marker.get(MARK_UNIT))
@@ -346,6 +391,19 @@ def identify(
                 f"“{sheet.name}”表的列“{'、'.join(found.extra_headers)}”不在模板中，未合并"
             )
     return Copy(Path(path), unit, info, sheets, notes)
+
+
+def copy_tables(
+    definition: Definition, books: Sequence[dict[str, RawSheet]]
+) -> list[dict[str, SheetRows]]:
+    """The unit sheets of each copy (by sheet key), each sheet read over all copies at once."""
+    found: list[dict[str, SheetRows]] = [{} for _ in books]
+    for sheet in unit_sheets(definition):
+        having = [i for i, raw in enumerate(books) if sheet.name in raw]
+        tables = read_tables(sheet, [books[i][sheet.name] for i in having])
+        for i, table in zip(having, tables, strict=True):
+            found[i][sheet.key] = table
+    return found
 
 
 def _unit_from_name(path: Path, names: Iterable[str]) -> str:
