@@ -435,8 +435,7 @@ def newest_per_unit(copies: Sequence[Copy]) -> tuple[list[Copy], list[Skipped]]:
 # -- merge: the rows --
 
 
-@dataclass(frozen=True)
-class OutRow:
+class OutRow(NamedTuple):
     """A row of the merged sheet: a master row as it is, or values written over one."""
 
     master: int | None  # the master's Excel row to start from (None: a new row)
@@ -632,8 +631,10 @@ def _merge_sheet(
 
 def _with_unit(sheet: Sheet, row: Row, copy: Copy) -> Row:
     """A row left without its (required) unit in a unit's copy is that unit's: fill it in."""
+    if row.unit:
+        return row
     index = _unit_index(sheet)
-    if row.unit or index is None or not sheet.columns[index].required:
+    if index is None or not sheet.columns[index].required:
         return row
     note = f"“{sheet.name}”表第{row.number}行没有写单位，已按副本填为“{copy.unit}”"
     copy.notes.append(note)
@@ -660,15 +661,25 @@ def _diff(
     Unchanged rows keep their master cells; a changed row is written over the master row it
     replaces; an added row goes after the unit's row before it, so the sheet keeps its order.
     """
-    before = [tuple(r.values[i] for i in present) for _, r in old]
-    after = [tuple(r.values[i] for i in present) for r in new]
-    matcher = SequenceMatcher(None, before, after, autojunk=False)
+    before = _project([r.values for _, r in old], present)
+    after = _project([r.values for r in new], present)
+    if before == after:  # most copies come back as they went: no diff to compute
+        opcodes = [("equal", 0, len(before), 0, len(after))]
+    else:
+        opcodes = SequenceMatcher(None, before, after, autojunk=False).get_opcodes()
     placed: list[tuple[Anchor, OutRow]] = []
     added = deleted = modified = 0
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        pairs = dict(zip(range(j1, j2), range(i1, i2), strict=False)) if tag == "equal" else {}
-        if tag == "replace":
-            pairs = _pair_edited(before, after, range(i1, i2), range(j1, j2))
+    source = f"{copy.unit}：{copy.name} 第"  # + row + 行, as source_text writes it
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "equal":  # unchanged rows keep their master cells
+            placed += [
+                ((old[i][0], 0, 0, 0), OutRow(old[i][1].number, None, (), f"{source}{n}行"))
+                for i, n in zip(range(i1, i2), (r.number for r in new[j1:j2]), strict=True)
+            ]
+            continue
+        pairs = (
+            _pair_edited(before, after, range(i1, i2), range(j1, j2)) if tag == "replace" else {}
+        )
         # where rows with no partner go: after the unit's previous row, or before its first
         anchor = (old[i1 - 1][0], 1, 0) if i1 > 0 else ((old[0][0], -1, 0) if old else end)
         step = 0
@@ -676,19 +687,24 @@ def _diff(
             if j in pairs:
                 index, master_row = old[pairs[j]]
                 anchor, step = (index, 1, 0), 0
-                if tag == "equal":
-                    source = source_text(copy, new[j].number)
-                    placed.append(((index, 0, 0, 0), OutRow(master_row.number, None, (), source)))
-                else:
-                    row = _new_row(copy, new[j], present, master_row.number)
-                    placed.append(((index, 0, 0, 0), row))
-                    modified += 1
+                row = _new_row(copy, new[j], present, master_row.number)
+                placed.append(((index, 0, 0, 0), row))
+                modified += 1
             else:
                 step += 1
                 placed.append(((*anchor, step), _new_row(copy, new[j], present)))
                 added += 1
         deleted += (i2 - i1) - len(pairs)
     return placed, Change(len(new), added, deleted, modified)
+
+
+def _project(values: list[tuple[Any, ...]], present: tuple[int, ...]) -> list[tuple[Any, ...]]:
+    """The rows' values in the columns ``present`` (all of them, most often: as they are)."""
+    if not values or present == tuple(range(len(values[0]))):
+        return values
+    if len(present) == 1:
+        return [(v[present[0]],) for v in values]
+    return list(map(itemgetter(*present), values))
 
 
 def _pair_edited(
