@@ -39,6 +39,7 @@ _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 _STYLE = re.compile(r'\bs="(\d+)"')
 _UNSAFE_SHEET = ("<f>", "<f ", "<mergeCell", "<hyperlink", "<legacyDrawing")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = dt.datetime(1899, 12, 30)
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _WORKSHEET_TYPE = _REL_NS + "/worksheet"
@@ -146,8 +147,9 @@ def _rewrite_sheet(xml: str, table: SheetRows, rows: list[OutRow]) -> tuple[str,
     header_xml, source_col = _with_source_header(by_number.get(header, ""), header, table)
     styles = _column_styles(head_xml, by_number.get(top, ""))
     out = [*above, header_xml]
+    mover = _Mover(body, source_col)
     for number, row in enumerate(rows, start=top):
-        out.append(_row_xml(number, row, by_number, table, source_col, styles))
+        out.append(_row_xml(number, row, by_number, table, mover, styles))
     last = top + len(rows) - 1 if rows else header
     head_xml = re.sub(
         r'<dimension ref="[^"]*"/>',
@@ -226,14 +228,15 @@ def _row_xml(
     row: OutRow,
     by_number: dict[int, str],
     table: SheetRows,
-    source_col: int,
+    mover: _Mover,
     styles: dict[int, str],
 ) -> str:
     source = by_number.get(row.master, "") if row.master is not None else ""
     if source and row.values is None:  # a row kept as it was: renumber it, add its source
-        moved = _renumbered(source, row.master, number, source_col, row.source)
+        moved = mover.move(source, row.master, number, row.source)
         if moved is not None:
             return moved
+    source_col = mover.source_col
     cells = {
         col: _REF.sub(lambda m: f'r="{m.group(1)}{number}"', cell, count=1)
         for col, cell in _cells(source).items()
@@ -252,27 +255,48 @@ def _row_xml(
     return _row_with(source or f'<row r="{number}">', number, cells)
 
 
-def _renumbered(row_xml: str, old: int, number: int, source_col: int, source: str) -> str | None:
-    """A kept row's XML at row ``number``; None when it must be rebuilt cell by cell.
+class _Mover:
+    """Moves kept rows of one sheet to their new numbers, each with its 合并来源 cell.
 
     Every cell address ends in the row's old number and a quote (A12"). When that text occurs
-    exactly once a cell, it occurs nowhere else, and one replace renumbers the row.
+    exactly once a cell, it occurs nowhere else in the row, and one replace renumbers the row.
+    What holds for the whole sheet (each cell's address first, with its column) is checked
+    once; a sheet where it does not is checked row by row.
     """
-    opening_end = row_xml.index(">") + 1
-    opening = row_xml[:opening_end]
-    body = "" if opening.endswith("/>") else row_xml[opening_end : -len("</row>")]
-    cells, at = body.count("<c "), f'{old}"'
-    if body.count('<c r="') != cells or body.count(at) != cells or _NO_LETTERS.search(body):
-        return None  # an address not first, or without its column; or old"… in a value
-    last = body.rfind('<c r="') + len('<c r="')
-    if cells and column_number(body[last : body.index(at, last)]) >= source_col:
-        return None  # it has a 合并来源 cell already: rebuild it cell by cell
-    if old != number:
-        body = body.replace(at, f'{number}"')
-    extra = _row_attributes(opening.replace(f' r="{old}"', "", 1))
-    if source:
-        body += _text_cell(f"{column_letter(source_col)}{number}", source, None)
-    return f'<row r="{number}"{extra}>{body}</row>'
+
+    def __init__(self, body: str, source_col: int) -> None:
+        self.source_col = source_col
+        self.letters = column_letter(source_col)
+        self.plain = body.count("<c ") == body.count('<c r="') and not _NO_LETTERS.search(body)
+
+    def move(self, row_xml: str, old: int, number: int, source: str) -> str | None:
+        """The row's XML at row ``number``; None when it must be rebuilt cell by cell."""
+        opening_end = row_xml.index(">") + 1
+        opening = row_xml[:opening_end]
+        body = "" if opening.endswith("/>") else row_xml[opening_end:-6]  # -6: </row>
+        cells, at = body.count("<c "), f'{old}"'
+        if body.count(at) != cells:
+            return None  # old"… in a value too
+        if not self.plain and (body.count('<c r="') != cells or _NO_LETTERS.search(body)):
+            return None  # an address not first, or without its column
+        if cells:
+            last = body.rfind('<c r="') + 6
+            letters = body[last : body.index(at, last)]
+            if (len(letters), letters) >= (len(self.letters), self.letters):
+                return None  # it has a 合并来源 cell already: rebuild it cell by cell
+        if old != number:
+            body = body.replace(at, f'{number}"')
+        extra = _row_attributes(opening.replace(f' r="{old}"', "", 1))
+        if source:
+            body += _source_cell(f"{self.letters}{number}", source)
+        return f'<row r="{number}"{extra}>{body}</row>'
+
+
+def _source_cell(ref: str, text: str) -> str:
+    """:func:`_text_cell` without a style, quicker for the text that needs no escaping."""
+    if _NEEDS_ESCAPE.search(text):
+        return _text_cell(ref, text, None)
+    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
 @functools.lru_cache(maxsize=256)
