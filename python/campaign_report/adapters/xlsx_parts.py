@@ -19,11 +19,11 @@ import functools
 import math
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
-from zipfile import BadZipFile
+from zipfile import BadZipFile, ZipFile
 
 from ..atomic import atomic_path
 from ..collect import LOG_SHEET, SOURCE_HEADER, MergeResult, OutRow, SheetRows
@@ -58,7 +58,8 @@ def write(
         return None
     try:
         package = Package(master)
-        _merge_parts(package, result, tables)
+        with _Parts(package, master) as parts:
+            _merge_parts(parts, result, tables)
     except (_Unsupported, Unsupported, KeyError, ValueError, UnicodeDecodeError, BadZipFile):
         return None
     with atomic_path(out) as scratch, open(scratch, "wb") as handle:
@@ -66,7 +67,42 @@ def write(
     return Path(out)
 
 
-def _merge_parts(parts: Package, result: MergeResult, tables: dict[str, SheetRows]) -> None:
+class _Parts:
+    """The package's parts, read through one open zip (a Package opens its file per read).
+
+    Writes go to the package, which saves them; reads take what was written, else the file's.
+    """
+
+    def __init__(self, package: Package, path: Path) -> None:
+        self.package = package
+        self.archive = ZipFile(path)
+        self.written: dict[str, bytes] = {}
+
+    def __enter__(self) -> _Parts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.archive.close()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.package)
+
+    def __getitem__(self, name: str) -> bytes:
+        if name in self.written:
+            return self.written[name]
+        if name not in self.package:
+            raise KeyError(name)
+        return self.archive.read(name)
+
+    def __setitem__(self, name: str, data: bytes) -> None:
+        self.written[name] = data
+        self.package[name] = data
+
+    def get(self, name: str, default: bytes | None = None) -> bytes | None:
+        return self[name] if name in self.written or name in self.package else default
+
+
+def _merge_parts(parts: _Parts, result: MergeResult, tables: dict[str, SheetRows]) -> None:
     book = parts["xl/workbook.xml"].decode("utf-8")
     rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
     sheets = _sheet_parts(book, rels)
@@ -116,7 +152,7 @@ def _sheet_parts(book: str, rels: str) -> dict[str, str]:
     return found
 
 
-def _table_parts(parts: Package, sheet_path: str) -> list[str]:
+def _table_parts(parts: _Parts, sheet_path: str) -> list[str]:
     folder, name = posixpath.split(sheet_path)
     rels = parts.get(f"{folder}/_rels/{name}.rels")
     if rels is None:
@@ -365,7 +401,7 @@ def _resize_table(xml: str, header: int, last_row: int, source_col: int) -> str:
 # -- 合并记录 --
 
 
-def _add_log_sheet(parts: Package, book: str, rels: str, result: MergeResult) -> None:
+def _add_log_sheet(parts: _Parts, book: str, rels: str, result: MergeResult) -> None:
     """合并记录 as a new last sheet of plain cells (the book opens where it did before)."""
     numbers = [int(n) for n in re.findall(r"xl/worksheets/sheet(\d+)\.xml", " ".join(parts))]
     path = f"xl/worksheets/sheet{max(numbers, default=0) + 1}.xml"
