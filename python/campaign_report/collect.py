@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -182,16 +183,33 @@ def _header(sheet: Sheet, rows: Sequence[Sequence[Any]]) -> tuple[int | None, di
     more columns, so find_header would choose it too, with these positions.
     """
     if rows:
-        exact = {_plain_header(c.header): c.key for c in sheet.columns}
-        found: dict[str, int] = {}
-        for pos, cell in enumerate(rows[0][:HEADER_SEARCH_COLUMNS]):
-            if isinstance(cell, str) and cell.strip():
-                key = exact.get(_plain_header(cell))
-                if key and key not in found:
-                    found[key] = pos
-        if len(found) == len(sheet.columns):
-            return 0, found
+        headers = tuple((c.header, c.key) for c in sheet.columns)
+        first = tuple(rows[0][:HEADER_SEARCH_COLUMNS])
+        try:
+            found = _first_row_header(headers, first)
+        except TypeError:  # an unhashable cell
+            found = _first_row_header.__wrapped__(headers, first)
+        if found is not None:
+            return 0, dict(found)
     return _find_header(sheet, rows)
+
+
+@functools.lru_cache(maxsize=1024)
+def _first_row_header(
+    headers: tuple[tuple[str, str], ...], cells: tuple[Any, ...]
+) -> tuple[tuple[str, int], ...] | None:
+    """(column key, position) of every header when ``cells`` hold them all exactly, else None.
+
+    Cached: the copies of one book share their header rows.
+    """
+    exact = {_plain_header(header): key for header, key in headers}
+    found: dict[str, int] = {}
+    for pos, cell in enumerate(cells):
+        if isinstance(cell, str) and cell.strip():
+            key = exact.get(_plain_header(cell))
+            if key and key not in found:
+                found[key] = pos
+    return tuple(found.items()) if len(found) == len(headers) else None
 
 
 _NUMBERS = frozenset({bool, int, float})
