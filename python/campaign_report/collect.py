@@ -14,18 +14,28 @@ the :class:`MergeResult` plan into a new copy of the master.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import normalise as nm
 from .definition import Definition, Sheet
-from .model import TOTAL_LABELS, Issue, RawSheet, _find_header
+from .model import (
+    HEADER_SEARCH_COLUMNS,
+    Issue,
+    RawSheet,
+    _find_header,
+    _plain_header,
+    _record_rows,
+)
 
 # The copy's marker, as custom document properties (File → 属性 → 自定义 in Excel).
 MARK_UNIT = "报表单位"
@@ -44,9 +54,11 @@ _UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\s]+')
 # -- reading rows --
 
 
-@dataclass(frozen=True)
-class Row:
-    """One record as typed, in the definition's column order (None where the file has no column)."""
+class Row(NamedTuple):
+    """One record as typed, in the definition's column order (None where the file has no column).
+
+    A named tuple: a merge makes one for every row of the master and of each copy.
+    """
 
     number: int  # Excel row in its own file
     values: tuple[Any, ...]
@@ -88,59 +100,146 @@ def plain(value: Any) -> Any:
 
 def read_table(sheet: Sheet, raw: RawSheet) -> SheetRows:
     """The records of one table sheet: header found by name, blank and total rows left out."""
-    header_index, found = _find_header(sheet, raw.rows)
-    positions = {key: raw.first_col + pos for key, pos in found.items()}
-    if header_index is None:
-        return SheetRows(sheet, None, {}, [])
-    header_row = raw.first_row + header_index
-    order = [(i, found.get(c.key)) for i, c in enumerate(sheet.columns)]
-    unit_index = _unit_index(sheet)
-    rows, kept, units = [], [], {}
-    for offset, cells in enumerate(raw.rows[header_index + 1 :], start=1):
-        values = tuple(_plain_at(cells, p) for _, p in order)
-        if _blank_or_total(values):
-            if any(not nm.is_blank(v) for v in cells):  # a total row: no record, but kept
-                kept.append((len(rows), header_row + offset))
-            continue
-        name = values[unit_index] if unit_index is not None else None
-        if name not in units:
-            units[name] = nm.clean_name(name) if name is not None else ""
-        rows.append(Row(header_row + offset, values, units[name]))
-    headers = [nm.clean_text(h) if h is not None else "" for h in raw.rows[header_index]]
-    known = {nm.clean_text(c.header).replace(" ", "") for c in sheet.columns}
-    extra = tuple(
-        h for h in headers if h and h.replace(" ", "") not in known and h != SOURCE_HEADER
-    )
-    source = raw.first_col + headers.index(SOURCE_HEADER) if SOURCE_HEADER in headers else None
-    return SheetRows(sheet, header_row, positions, rows, extra, source, kept)
+    return read_tables(sheet, [raw])[0]
 
 
-def _plain_at(cells: Sequence[Any], pos: int | None) -> Any:
-    if pos is None or pos >= len(cells):
-        return None
-    value = cells[pos]
-    return value if type(value) is str and value else plain(value)  # most cells: text as is
+def read_tables(sheet: Sheet, raws: Sequence[RawSheet]) -> list[SheetRows]:
+    """:func:`read_table` over one sheet of several files (the units' copies), together.
+
+    Column by column, as model's loader does: a column is cut out of the rows in one pass and
+    each distinct value made plain once. model's own rule then picks the record rows, once
+    over every file's rows: the copies share most values, and each is tested once.
+    """
+    cuts = [_Cut.of(sheet, raw) for raw in raws]
+    together = {
+        c.key: list(chain.from_iterable(cut.columns[i] for cut in cuts))
+        for i, c in enumerate(sheet.columns)
+    }
+    records = _record_rows(together, sum(len(cut.body) for cut in cuts))
+    tables, start = [], 0
+    for cut, raw in zip(cuts, raws, strict=True):
+        end = start + len(cut.body)
+        first, last = bisect.bisect_left(records, start), bisect.bisect_left(records, end)
+        tables.append(cut.table(raw, [i - start for i in records[first:last]]))
+        start = end
+    return tables
 
 
-def _blank_or_total(values: tuple[Any, ...]) -> bool:
-    """model's rule (blank rows and total rows carry no record), cheap on plain values."""
-    first_text, filled = None, False
-    for value in values:
-        if value is None:
-            continue
-        if isinstance(value, str):
-            if not value.strip() or (not value.isprintable() and nm.is_blank(value)):
-                continue
-            first_text = value if first_text is None else first_text
-        filled = True
-    if not filled:
-        return True
-    return first_text is not None and len(first_text) <= 12 and _is_total(first_text)
+@dataclass
+class _Cut:
+    """A table sheet's header and its columns' plain values, before records are picked."""
+
+    sheet: Sheet
+    header_index: int | None
+    found: dict[str, int]  # column key -> position in the row
+    body: Sequence[Sequence[Any]]
+    columns: list[list[Any]]  # definition order
+
+    @classmethod
+    def of(cls, sheet: Sheet, raw: RawSheet) -> _Cut:
+        header_index, found = _header(sheet, raw.rows)
+        if header_index is None:
+            return cls(sheet, None, {}, [], [[] for _ in sheet.columns])
+        body = raw.rows[header_index + 1 :]
+        return cls(
+            sheet,
+            header_index,
+            found,
+            body,
+            _columns(body, [found.get(c.key) for c in sheet.columns]),
+        )
+
+    def table(self, raw: RawSheet, records: list[int]) -> SheetRows:
+        """The sheet's rows, given which of them carry a record."""
+        sheet, columns = self.sheet, self.columns
+        if self.header_index is None:
+            return SheetRows(sheet, None, {}, [])
+        header_row = raw.first_row + self.header_index
+        others = sorted(set(range(len(self.body))).difference(records))
+        kept = [  # a total row: no record, but its place is kept
+            (bisect.bisect_left(records, i), header_row + 1 + i)
+            for i in others
+            if any(not nm.is_blank(v) for v in self.body[i])
+        ]
+        at = _unit_index(sheet)
+        names = columns[at] if at is not None else [None] * len(self.body)
+        units = {n: nm.clean_name(n) if n is not None else "" for n in dict.fromkeys(names)}
+        values = list(zip(*columns, strict=True))
+        rows = [Row(header_row + 1 + i, values[i], units[names[i]]) for i in records]
+        headers = [nm.clean_text(h) if h is not None else "" for h in raw.rows[self.header_index]]
+        known = {nm.clean_text(c.header).replace(" ", "") for c in sheet.columns}
+        extra = tuple(
+            h for h in headers if h and h.replace(" ", "") not in known and h != SOURCE_HEADER
+        )
+        source = raw.first_col + headers.index(SOURCE_HEADER) if SOURCE_HEADER in headers else None
+        positions = {key: raw.first_col + pos for key, pos in self.found.items()}
+        return SheetRows(sheet, header_row, positions, rows, extra, source, kept)
 
 
-@functools.lru_cache(maxsize=4096)
-def _is_total(text: str) -> bool:
-    return nm.clean_text(text).replace(" ", "") in TOTAL_LABELS
+def _header(sheet: Sheet, rows: Sequence[Sequence[Any]]) -> tuple[int | None, dict[str, int]]:
+    """model's header search, answered at once for the books this tool writes.
+
+    When the first row holds every header exactly, no other row or pair of rows can match
+    more columns, so find_header would choose it too, with these positions.
+    """
+    if rows:
+        headers = tuple((c.header, c.key) for c in sheet.columns)
+        first = tuple(rows[0][:HEADER_SEARCH_COLUMNS])
+        try:
+            found = _first_row_header(headers, first)
+        except TypeError:  # an unhashable cell
+            found = _first_row_header.__wrapped__(headers, first)
+        if found is not None:
+            return 0, dict(found)
+    return _find_header(sheet, rows)
+
+
+@functools.lru_cache(maxsize=1024)
+def _first_row_header(
+    headers: tuple[tuple[str, str], ...], cells: tuple[Any, ...]
+) -> tuple[tuple[str, int], ...] | None:
+    """(column key, position) of every header when ``cells`` hold them all exactly, else None.
+
+    Cached: the copies of one book share their header rows.
+    """
+    exact = {_plain_header(header): key for header, key in headers}
+    found: dict[str, int] = {}
+    for pos, cell in enumerate(cells):
+        if isinstance(cell, str) and cell.strip():
+            key = exact.get(_plain_header(cell))
+            if key and key not in found:
+                found[key] = pos
+    return tuple(found.items()) if len(found) == len(headers) else None
+
+
+_NUMBERS = frozenset({bool, int, float})
+
+
+def _columns(body: Sequence[Sequence[Any]], places: list[int | None]) -> list[list[Any]]:
+    """Each column's plain values, top to bottom (all None for a column the sheet lacks)."""
+    wanted = [p for p in places if p is not None]
+    if not wanted or not body:
+        return [[None] * len(body) for _ in places]
+    width = max(wanted) + 1
+    if min(map(len, body)) < width:  # short rows (an openpyxl read): pad them
+        body = [r if len(r) >= width else (*r, *(None,) * (width - len(r))) for r in body]
+    picked = list(map(itemgetter(*wanted), body))
+    cut = iter(zip(*picked, strict=True) if len(wanted) > 1 else [picked])
+    return [_plain_column(next(cut)) if p is not None else [None] * len(body) for p in places]
+
+
+def _plain_column(values: Sequence[Any]) -> list[Any]:
+    """:func:`plain` over a column, once per distinct value where values cannot be confused."""
+    kinds = set(map(type, values))
+    if kinds <= {str, type(None)}:
+        return [v or None for v in values]  # text as is; "" is a blank
+    if len(kinds & _NUMBERS) <= 1:  # 1, 1.0 and True are equal keys: never in one dict
+        try:
+            made = {v: plain(v) for v in dict.fromkeys(values)}
+            return [made[v] for v in values]
+        except TypeError:  # an unhashable value
+            pass
+    return [plain(v) for v in values]
 
 
 def _unit_index(sheet: Sheet) -> int | None:
@@ -266,17 +365,16 @@ def identify(
     definition: Definition,
     path: Path,
     info: PackageInfo,
-    raw_sheets: dict[str, RawSheet],
+    sheets: dict[str, SheetRows],
     units: Sequence[RosterUnit],
     campaign: str,
     master_version: str,
 ) -> Copy | Skipped:
-    """Whose copy is this? The marker says; a copy without one is known by its name or rows."""
-    sheets = {
-        s.key: read_table(s, raw_sheets[s.name])
-        for s in unit_sheets(definition)
-        if s.name in raw_sheets
-    }
+    """Whose copy is this? The marker says; a copy without one is known by its name or rows.
+
+    ``sheets`` are the copy's unit sheets, as :func:`copy_tables` reads them.
+    """
+    sheets = dict(sheets)
     names = {u.name for u in units}
     notes = []
     unit = nm.clean_name(info.marker.get(MARK_UNIT))
@@ -313,6 +411,19 @@ def identify(
     return Copy(Path(path), unit, info, sheets, notes)
 
 
+def copy_tables(
+    definition: Definition, books: Sequence[dict[str, RawSheet]]
+) -> list[dict[str, SheetRows]]:
+    """The unit sheets of each copy (by sheet key), each sheet read over all copies at once."""
+    found: list[dict[str, SheetRows]] = [{} for _ in books]
+    for sheet in unit_sheets(definition):
+        having = [i for i, raw in enumerate(books) if sheet.name in raw]
+        tables = read_tables(sheet, [books[i][sheet.name] for i in having])
+        for i, table in zip(having, tables, strict=True):
+            found[i][sheet.key] = table
+    return found
+
+
 def _unit_from_name(path: Path, names: Iterable[str]) -> str:
     parts = set(Path(path).stem.split("."))
     return next((n for n in names if n in parts), "")
@@ -342,8 +453,7 @@ def newest_per_unit(copies: Sequence[Copy]) -> tuple[list[Copy], list[Skipped]]:
 # -- merge: the rows --
 
 
-@dataclass(frozen=True)
-class OutRow:
+class OutRow(NamedTuple):
     """A row of the merged sheet: a master row as it is, or values written over one."""
 
     master: int | None  # the master's Excel row to start from (None: a new row)
@@ -539,8 +649,10 @@ def _merge_sheet(
 
 def _with_unit(sheet: Sheet, row: Row, copy: Copy) -> Row:
     """A row left without its (required) unit in a unit's copy is that unit's: fill it in."""
+    if row.unit:
+        return row
     index = _unit_index(sheet)
-    if row.unit or index is None or not sheet.columns[index].required:
+    if index is None or not sheet.columns[index].required:
         return row
     note = f"“{sheet.name}”表第{row.number}行没有写单位，已按副本填为“{copy.unit}”"
     copy.notes.append(note)
@@ -567,15 +679,25 @@ def _diff(
     Unchanged rows keep their master cells; a changed row is written over the master row it
     replaces; an added row goes after the unit's row before it, so the sheet keeps its order.
     """
-    before = [tuple(r.values[i] for i in present) for _, r in old]
-    after = [tuple(r.values[i] for i in present) for r in new]
-    matcher = SequenceMatcher(None, before, after, autojunk=False)
+    before = _project([r.values for _, r in old], present)
+    after = _project([r.values for r in new], present)
+    if before == after:  # most copies come back as they went: no diff to compute
+        opcodes = [("equal", 0, len(before), 0, len(after))]
+    else:
+        opcodes = SequenceMatcher(None, before, after, autojunk=False).get_opcodes()
     placed: list[tuple[Anchor, OutRow]] = []
     added = deleted = modified = 0
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        pairs = dict(zip(range(j1, j2), range(i1, i2), strict=False)) if tag == "equal" else {}
-        if tag == "replace":
-            pairs = _pair_edited(before, after, range(i1, i2), range(j1, j2))
+    source = f"{copy.unit}：{copy.name} 第"  # + row + 行, as source_text writes it
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "equal":  # unchanged rows keep their master cells
+            placed += [
+                ((old[i][0], 0, 0, 0), OutRow(old[i][1].number, None, (), f"{source}{n}行"))
+                for i, n in zip(range(i1, i2), (r.number for r in new[j1:j2]), strict=True)
+            ]
+            continue
+        pairs = (
+            _pair_edited(before, after, range(i1, i2), range(j1, j2)) if tag == "replace" else {}
+        )
         # where rows with no partner go: after the unit's previous row, or before its first
         anchor = (old[i1 - 1][0], 1, 0) if i1 > 0 else ((old[0][0], -1, 0) if old else end)
         step = 0
@@ -583,19 +705,24 @@ def _diff(
             if j in pairs:
                 index, master_row = old[pairs[j]]
                 anchor, step = (index, 1, 0), 0
-                if tag == "equal":
-                    source = source_text(copy, new[j].number)
-                    placed.append(((index, 0, 0, 0), OutRow(master_row.number, None, (), source)))
-                else:
-                    row = _new_row(copy, new[j], present, master_row.number)
-                    placed.append(((index, 0, 0, 0), row))
-                    modified += 1
+                row = _new_row(copy, new[j], present, master_row.number)
+                placed.append(((index, 0, 0, 0), row))
+                modified += 1
             else:
                 step += 1
                 placed.append(((*anchor, step), _new_row(copy, new[j], present)))
                 added += 1
         deleted += (i2 - i1) - len(pairs)
     return placed, Change(len(new), added, deleted, modified)
+
+
+def _project(values: list[tuple[Any, ...]], present: tuple[int, ...]) -> list[tuple[Any, ...]]:
+    """The rows' values in the columns ``present`` (all of them, most often: as they are)."""
+    if not values or present == tuple(range(len(values[0]))):
+        return values
+    if len(present) == 1:
+        return [(v[present[0]],) for v in values]
+    return list(map(itemgetter(*present), values))
 
 
 def _pair_edited(

@@ -343,18 +343,23 @@ def merge_files(
     if not files:
         raise CampaignError("没有找到要合并的副本（.xlsx/.xlsm），请检查文件或文件夹")
     campaign, version = str(settings.get("campaign_name") or ""), _file_version(master)
-    copies, skipped = [], []
+    found: dict[Path, collect.Copy | collect.Skipped] = {}
+    read: dict[Path, dict[str, RawSheet]] = {}
     wanted = {s.name for s in collect.unit_sheets(definition)}
     for number, path in enumerate(files, start=1):
         progress(f"读取副本 {number}/{len(files)}：{path.name}")
         try:
-            raw = read_raw_sheets(path, only=wanted)  # a copy's own sheets, one pass each
+            read[path] = read_raw_sheets(path, only=wanted)  # a copy's own sheets, one pass each
         except CampaignError as error:  # an unreadable copy is listed; the merge goes on
-            skipped.append(collect.Skipped(path, str(error)))
-            continue
+            found[path] = collect.Skipped(path, str(error))
+    # The copies' sheets are read together: the values they share are looked at once.
+    tables_of = collect.copy_tables(definition, list(read.values()))
+    for path, sheets in zip(read, tables_of, strict=True):
         info = xlsx_merge.read_package_info(path)
-        found = collect.identify(definition, path, info, raw, units, campaign, version)
-        (copies if isinstance(found, collect.Copy) else skipped).append(found)
+        found[path] = collect.identify(definition, path, info, sheets, units, campaign, version)
+    in_order = [found[path] for path in files]
+    copies = [c for c in in_order if isinstance(c, collect.Copy)]
+    skipped = [c for c in in_order if isinstance(c, collect.Skipped)]
     result = collect.merge(definition, tables, units, copies, skipped)
     if check:
         return result, None

@@ -15,14 +15,15 @@ cells in a data sheet; an existing 合并记录; a change of file type) makes
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
-from zipfile import BadZipFile
+from zipfile import BadZipFile, ZipFile
 
 from ..atomic import atomic_path
 from ..collect import LOG_SHEET, SOURCE_HEADER, MergeResult, OutRow, SheetRows
@@ -31,11 +32,14 @@ from .xlsx_package import Package, Unsupported
 
 _CELL = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
 _REF = re.compile(r'\br="([A-Z]+)(\d+)"')
+_NO_LETTERS = re.compile(r'<c r="[^A-Z]')
+_EMPTY_SHEET_DATA = re.compile(r"<sheetData\s*/>")
 _ROW_NUMBER = re.compile(r'<row\b[^>]*?\br="(\d+)"')
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 _STYLE = re.compile(r'\bs="(\d+)"')
 _UNSAFE_SHEET = ("<f>", "<f ", "<mergeCell", "<hyperlink", "<legacyDrawing")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = dt.datetime(1899, 12, 30)
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _WORKSHEET_TYPE = _REL_NS + "/worksheet"
@@ -54,7 +58,8 @@ def write(
         return None
     try:
         package = Package(master)
-        _merge_parts(package, result, tables)
+        with _Parts(package, master) as parts:
+            _merge_parts(parts, result, tables)
     except (_Unsupported, Unsupported, KeyError, ValueError, UnicodeDecodeError, BadZipFile):
         return None
     with atomic_path(out) as scratch, open(scratch, "wb") as handle:
@@ -62,7 +67,42 @@ def write(
     return Path(out)
 
 
-def _merge_parts(parts: Package, result: MergeResult, tables: dict[str, SheetRows]) -> None:
+class _Parts:
+    """The package's parts, read through one open zip (a Package opens its file per read).
+
+    Writes go to the package, which saves them; reads take what was written, else the file's.
+    """
+
+    def __init__(self, package: Package, path: Path) -> None:
+        self.package = package
+        self.archive = ZipFile(path)
+        self.written: dict[str, bytes] = {}
+
+    def __enter__(self) -> _Parts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.archive.close()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.package)
+
+    def __getitem__(self, name: str) -> bytes:
+        if name in self.written:
+            return self.written[name]
+        if name not in self.package:
+            raise KeyError(name)
+        return self.archive.read(name)
+
+    def __setitem__(self, name: str, data: bytes) -> None:
+        self.written[name] = data
+        self.package[name] = data
+
+    def get(self, name: str, default: bytes | None = None) -> bytes | None:
+        return self[name] if name in self.written or name in self.package else default
+
+
+def _merge_parts(parts: _Parts, result: MergeResult, tables: dict[str, SheetRows]) -> None:
     book = parts["xl/workbook.xml"].decode("utf-8")
     rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
     sheets = _sheet_parts(book, rels)
@@ -112,7 +152,7 @@ def _sheet_parts(book: str, rels: str) -> dict[str, str]:
     return found
 
 
-def _table_parts(parts: Package, sheet_path: str) -> list[str]:
+def _table_parts(parts: _Parts, sheet_path: str) -> list[str]:
     folder, name = posixpath.split(sheet_path)
     rels = parts.get(f"{folder}/_rels/{name}.rels")
     if rels is None:
@@ -133,10 +173,7 @@ def _table_parts(parts: Package, sheet_path: str) -> list[str]:
 
 def _rewrite_sheet(xml: str, table: SheetRows, rows: list[OutRow]) -> tuple[str, int, int]:
     """The sheet with its data rows laid out from the plan; its last row and 合并来源 column."""
-    found = re.search(r"<sheetData\s*/>|<sheetData>(.*?)</sheetData>", xml, re.S)
-    if found is None:
-        raise _Unsupported("no sheetData")
-    head_xml, body, tail_xml = xml[: found.start()], found.group(1) or "", xml[found.end() :]
+    head_xml, body, tail_xml = _split_sheet_data(xml)
     if any(mark in body or mark in tail_xml for mark in _UNSAFE_SHEET):
         raise _Unsupported("formulas, merged cells, links or notes")
     by_number = _rows(body)
@@ -146,8 +183,9 @@ def _rewrite_sheet(xml: str, table: SheetRows, rows: list[OutRow]) -> tuple[str,
     header_xml, source_col = _with_source_header(by_number.get(header, ""), header, table)
     styles = _column_styles(head_xml, by_number.get(top, ""))
     out = [*above, header_xml]
+    mover = _Mover(body, source_col)
     for number, row in enumerate(rows, start=top):
-        out.append(_row_xml(number, row, by_number, table, source_col, styles))
+        out.append(_row_xml(number, row, by_number, table, mover, styles))
     last = top + len(rows) - 1 if rows else header
     head_xml = re.sub(
         r'<dimension ref="[^"]*"/>',
@@ -155,6 +193,18 @@ def _rewrite_sheet(xml: str, table: SheetRows, rows: list[OutRow]) -> tuple[str,
         head_xml,
     )
     return f"{head_xml}<sheetData>{''.join(out)}</sheetData>{tail_xml}", max(last, top), source_col
+
+
+def _split_sheet_data(xml: str) -> tuple[str, str, str]:
+    """The sheet's XML before ``<sheetData>``, the rows inside it, and what follows it."""
+    start = xml.find("<sheetData")
+    empty = _EMPTY_SHEET_DATA.match(xml, start) if start >= 0 else None
+    if empty is not None:
+        return xml[:start], "", xml[empty.end() :]
+    end = xml.find("</sheetData>", start)
+    if start < 0 or end < 0 or not xml.startswith("<sheetData>", start):
+        raise _Unsupported("no sheetData")
+    return xml[:start], xml[start + len("<sheetData>") : end], xml[end + len("</sheetData>") :]
 
 
 def _rows(body: str) -> dict[int, str]:
@@ -214,14 +264,15 @@ def _row_xml(
     row: OutRow,
     by_number: dict[int, str],
     table: SheetRows,
-    source_col: int,
+    mover: _Mover,
     styles: dict[int, str],
 ) -> str:
     source = by_number.get(row.master, "") if row.master is not None else ""
     if source and row.values is None:  # a row kept as it was: renumber it, add its source
-        moved = _renumbered(source, number, source_col, row.source)
+        moved = mover.move(source, row.master, number, row.source)
         if moved is not None:
             return moved
+    source_col = mover.source_col
     cells = {
         col: _REF.sub(lambda m: f'r="{m.group(1)}{number}"', cell, count=1)
         for col, cell in _cells(source).items()
@@ -240,29 +291,55 @@ def _row_xml(
     return _row_with(source or f'<row r="{number}">', number, cells)
 
 
-def _renumbered(row_xml: str, number: int, source_col: int, source: str) -> str | None:
-    """A kept row's XML at row ``number``, in one pass; None when its cells need sorting."""
-    opening_end = row_xml.index(">") + 1
-    opening = row_xml[:opening_end]
-    body = "" if opening.endswith("/>") else row_xml[opening_end : -len("</row>")]
-    pieces = body.split('<c r="')
-    at = str(number)
-    for k in range(1, len(pieces)):  # each piece starts with the cell's address: A12"…
-        piece = pieces[k]
-        quote = piece.find('"')
-        digits = len(piece[:quote].rstrip("0123456789"))
-        if quote < 0 or digits == 0 or digits == quote:
-            return None
-        pieces[k] = piece[:digits] + at + piece[quote:]
-    if len(pieces) > 1 and column_number(pieces[-1][: pieces[-1].find(at)]) >= source_col:
-        return None  # it has a 合并来源 cell already: rebuild it cell by cell
-    if body.count("<c ") != len(pieces) - 1:
-        return None  # a cell whose address is not its first attribute
+class _Mover:
+    """Moves kept rows of one sheet to their new numbers, each with its 合并来源 cell.
+
+    Every cell address ends in the row's old number and a quote (A12"). When that text occurs
+    exactly once a cell, it occurs nowhere else in the row, and one replace renumbers the row.
+    What holds for the whole sheet (each cell's address first, with its column) is checked
+    once; a sheet where it does not is checked row by row.
+    """
+
+    def __init__(self, body: str, source_col: int) -> None:
+        self.source_col = source_col
+        self.letters = column_letter(source_col)
+        self.plain = body.count("<c ") == body.count('<c r="') and not _NO_LETTERS.search(body)
+
+    def move(self, row_xml: str, old: int, number: int, source: str) -> str | None:
+        """The row's XML at row ``number``; None when it must be rebuilt cell by cell."""
+        opening_end = row_xml.index(">") + 1
+        opening = row_xml[:opening_end]
+        body = "" if opening.endswith("/>") else row_xml[opening_end:-6]  # -6: </row>
+        cells, at = body.count("<c "), f'{old}"'
+        if body.count(at) != cells:
+            return None  # old"… in a value too
+        if not self.plain and (body.count('<c r="') != cells or _NO_LETTERS.search(body)):
+            return None  # an address not first, or without its column
+        if cells:
+            last = body.rfind('<c r="') + 6
+            letters = body[last : body.index(at, last)]
+            if (len(letters), letters) >= (len(self.letters), self.letters):
+                return None  # it has a 合并来源 cell already: rebuild it cell by cell
+        if old != number:
+            body = body.replace(at, f'{number}"')
+        extra = _row_attributes(opening.replace(f' r="{old}"', "", 1))
+        if source:
+            body += _source_cell(f"{self.letters}{number}", source)
+        return f'<row r="{number}"{extra}>{body}</row>'
+
+
+def _source_cell(ref: str, text: str) -> str:
+    """:func:`_text_cell` without a style, quicker for the text that needs no escaping."""
+    if _NEEDS_ESCAPE.search(text):
+        return _text_cell(ref, text, None)
+    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+@functools.lru_cache(maxsize=256)
+def _row_attributes(opening: str) -> str:
+    """A row tag's attributes but its number and spans (which 合并来源 would outgrow)."""
     attrs = {k: v for k, v in _attrs(opening).items() if k not in ("r", "spans")}
-    extra = "".join(f' {k}="{v}"' for k, v in attrs.items())
-    if source:
-        pieces.append(_text_cell(f"{column_letter(source_col)}{number}", source, None)[6:])
-    return f'<row r="{number}"{extra}>' + '<c r="'.join(pieces) + "</row>"
+    return "".join(f' {k}="{v}"' for k, v in attrs.items())
 
 
 def _row_with(row_xml: str, number: int, cells: dict[int, str]) -> str:
@@ -324,7 +401,7 @@ def _resize_table(xml: str, header: int, last_row: int, source_col: int) -> str:
 # -- 合并记录 --
 
 
-def _add_log_sheet(parts: Package, book: str, rels: str, result: MergeResult) -> None:
+def _add_log_sheet(parts: _Parts, book: str, rels: str, result: MergeResult) -> None:
     """合并记录 as a new last sheet of plain cells (the book opens where it did before)."""
     numbers = [int(n) for n in re.findall(r"xl/worksheets/sheet(\d+)\.xml", " ".join(parts))]
     path = f"xl/worksheets/sheet{max(numbers, default=0) + 1}.xml"
