@@ -265,6 +265,17 @@ def test_template_limits_are_one_chinese_line(
     assert not (tmp_path / "r.docx").exists()
 
 
+def test_a_big_figure_handed_to_a_report_function_is_no_padding(
+    example_master: Path, tmp_path: Path
+) -> None:
+    """The limits bound str padding, not the campaign's own numbers (a city's sum is big)."""
+    path = tmp_path / "模板.md.j2"
+    path.write_text('{{ clause("共{}人次", 27025380) }}{{ "{}".format(-27025380) }}', "utf-8")
+    paths = report_file(example_master, tmp_path / "r.docx", template=path, force=True)
+    text = "".join(p.text for p in docx.Document(paths["报告"]).paragraphs)
+    assert "共27025380人次" in text and "-27025380" in text
+
+
 def test_a_template_that_is_not_utf8(example_master: Path, tmp_path: Path) -> None:
     path = tmp_path / "模板.md.j2"
     path.write_bytes("标题".encode("gbk"))
