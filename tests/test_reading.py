@@ -158,3 +158,35 @@ def test_an_unwritable_output_is_one_chinese_line(
     assert main(["aggregate", str(example_master), "--out", str(blocker / "汇总.xlsx")]) == 2
     err = capsys.readouterr().err
     assert "错误：无法写入“" in err and "同名的文件" in err and "Traceback" not in err
+
+
+def _with_sheet_part_changed(source: Path, target: Path, sheet: str, change) -> Path:
+    """A copy of ``source`` whose part for ``sheet`` is ``change(xml)``."""
+    import zipfile
+
+    from campaign_report.adapters.xlsx_reader import _unread_sheet_parts
+
+    with zipfile.ZipFile(source) as archive:
+        names = [i.filename for i in archive.infolist() if i.filename.startswith("xl/worksheets/")]
+        others = _unread_sheet_parts(archive, "xl/workbook.xml", {sheet})
+        (part,) = [n for n in names if n.endswith(".xml") and n not in others]
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in archive.infolist():
+                data = archive.read(info.filename)
+                out.writestr(info, change(data) if info.filename == part else data)
+    return target
+
+
+def test_a_read_of_some_sheets_checks_those_and_not_the_others(
+    example_master: Path, tmp_path: Path
+) -> None:
+    """A DTD in a sheet no one reads (merge reads the units' sheets only) stops nothing."""
+
+    def with_dtd(xml: bytes) -> bytes:
+        return xml.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY e "e">]>', 1)
+
+    book = _with_sheet_part_changed(example_master, tmp_path / "台账.xlsx", "督查", with_dtd)
+    assert set(read_raw_sheets(book, only={"走访", "单位"})) == {"走访", "单位"}
+    for only in (None, {"督查"}, {"走访", "督查"}):
+        with pytest.raises(BookReadError, match="DTD"):
+            read_raw_sheets(book, only=only)

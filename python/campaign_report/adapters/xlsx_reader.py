@@ -14,6 +14,7 @@ that is too big); such a book is read with openpyxl, which streams.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 import zlib
@@ -47,7 +48,7 @@ def read_raw_sheets(
     """
     path = Path(path)
     _check_file(path)
-    shape = inspect(path)
+    shape = inspect(path, only)
     # calamine reads an error cell (#N/A) as blank, and allocates a far-out cell's rectangle
     calamine_safe = not shape.error_cells and shape.dense_cells <= MAX_DENSE_CELLS
     if engine == "auto":
@@ -95,25 +96,64 @@ _ERROR_MARK = b't="e"'
 _ERROR_CELL = re.compile(rb'<c\b[^>]*?\st="e"')
 
 
-def inspect(path: Path) -> Shape:
-    """Stream every XML part once: refuse a bomb or a DTD, note error cells and the extent."""
+def inspect(path: Path, only: Collection[str] | None = None) -> Shape:
+    """Stream every XML part once: refuse a bomb or a DTD, note error cells and the extent.
+
+    With ``only`` (sheet names), the parts of the other sheets are left alone: no reader
+    opens them (a unit's copy has six sheets merge never reads).
+    """
     path = Path(path)
     shape = Shape()
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             names = {i.filename for i in infos}
-            if not any(n.endswith("workbook.xml") for n in names):
+            book = next((n for n in sorted(names) if n.endswith("workbook.xml")), None)
+            if book is None:
                 raise BookReadError(f"“{path.name}”不是 Excel 工作簿：其中没有工作簿内容")
             _check_declared_sizes(path, infos)
+            first = {book, _rels_of(book)}  # scanned (no DTD) before they are parsed below
             for info in infos:
-                if info.filename.endswith((".xml", ".rels", ".vml")):
+                if info.filename in first:
+                    _scan_part(path, archive, info, shape)
+            unread = _unread_sheet_parts(archive, book, only) if only is not None else set()
+            for info in infos:
+                wanted = info.filename not in first and info.filename not in unread
+                if wanted and info.filename.endswith((".xml", ".rels", ".vml")):
                     _scan_part(path, archive, info, shape)
     except BookReadError:
         raise
     except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError) as error:
         raise BookReadError(f"无法读取工作簿“{path.name}”：文件已损坏或已加密（{error}）") from None
     return shape
+
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _rels_of(part: str) -> str:
+    folder, _, name = part.rpartition("/")
+    return f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+
+
+def _unread_sheet_parts(archive: zipfile.ZipFile, book: str, only: Collection[str]) -> set[str]:
+    """The parts of the sheets not in ``only``; none when the book is laid out unexpectedly."""
+    from xml.etree import ElementTree
+
+    folder = book.rpartition("/")[0]
+    try:
+        relations = ElementTree.fromstring(archive.read(_rels_of(book)))
+        targets = {r.get("Id"): r.get("Target") or "" for r in relations}
+        unread = set()
+        for sheet in ElementTree.fromstring(archive.read(book)).iter(f"{_MAIN_NS}sheet"):
+            if sheet.get("name") not in only:
+                target = targets[sheet.get(_REL_ID)]
+                part = target[1:] if target.startswith("/") else f"{folder}/{target}"
+                unread.add(posixpath.normpath(part))
+        return unread
+    except (KeyError, ElementTree.ParseError):
+        return set()  # then every part is scanned
 
 
 def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
