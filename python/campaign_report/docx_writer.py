@@ -20,6 +20,7 @@ import copy
 import math
 import re
 import tempfile
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -254,7 +255,28 @@ def _build(document: Document, layout: Layout = page_fit.UNMEASURED) -> WordDocu
 
 def _add_paragraph(word: WordDocument, text: str, style: str) -> WordParagraph:
     # python-docx escapes the text and turns \n into w:br and \t into w:tab.
-    return word.add_paragraph(_clean(text), style=style)
+    return _new_paragraph(word, style, _clean(text))
+
+
+# Style ids by name, once a document: python-docx looks a name up by searching styles.xml,
+# and a big table sets a style on every cell.
+_STYLE_IDS: weakref.WeakKeyDictionary[object, dict[str, str | None]] = (
+    weakref.WeakKeyDictionary()
+)  # the document's part -> {style name: id}
+
+
+def _style_id(word: WordDocument, name: str) -> str | None:
+    ids = _STYLE_IDS.setdefault(word.part, {})
+    if name not in ids:
+        ids[name] = word.styles.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)
+    return ids[name]
+
+
+def _new_paragraph(word: WordDocument, style: str, text: str = "") -> WordParagraph:
+    """``word.add_paragraph(text, style)``, with the style's id looked up once."""
+    paragraph = word.add_paragraph(text)
+    paragraph._p.style = _style_id(word, style)
+    return paragraph
 
 
 def _clean(text: str) -> str:
@@ -276,7 +298,7 @@ def _add_blocks(
         elif isinstance(block, Table):
             if isinstance(previous, Table):
                 # Two tables with nothing between them merge into one in Word.
-                word.add_paragraph(style=BODY)
+                _new_paragraph(word, BODY)
             _add_table(word, block)
         else:
             raise TypeError(f"unknown block: {block!r}")
@@ -307,7 +329,7 @@ def _add_closing(word: WordDocument, document: Document, layout: Layout) -> None
     if not (signature or date_line):
         return
     if layout.blank_before_signature:
-        word.add_paragraph(style=CLOSING).paragraph_format.keep_with_next = True
+        _new_paragraph(word, CLOSING).paragraph_format.keep_with_next = True
     if signature:
         indents = _closing_indents(signature, date_line)
         signed = _add_paragraph(word, signature, CLOSING)
@@ -357,7 +379,7 @@ def _add_table(word: WordDocument, block: Table) -> WordTable:
             if index and col not in long_columns:
                 value = wrap_list(value, width)
             paragraph = cell.paragraphs[0]
-            paragraph.style = word.styles[style]
+            paragraph._p.style = _style_id(word, style)
             paragraph.add_run(_clean(value))
     for row in table.rows:
         # A row split over two pages is easily misread; whole rows move instead.
@@ -501,12 +523,12 @@ def _add_imprint(word: WordDocument, document: Document, layout: Layout) -> None
         return
     estimate = sum(lines for _, lines in elements) * LINE_PITCH + (len(elements) + 1) * RULE_HEIGHT
     _place_imprint(word, layout, estimate)
-    word.add_paragraph(style=RULE_THICK)
+    _new_paragraph(word, RULE_THICK)
     for index, (add_element, _) in enumerate(elements):
         if index:
-            word.add_paragraph(style=RULE_THIN)
+            _new_paragraph(word, RULE_THIN)
         add_element()
-    word.add_paragraph(style=RULE_THICK)
+    _new_paragraph(word, RULE_THICK)
 
 
 # A rule paragraph: a 1 pt line plus its border (Word and LibreOffice add the border's width).
@@ -525,7 +547,7 @@ def _issued_on(issue_date: str) -> str:
 
 
 def _add_keywords(word: WordDocument, keywords: str) -> None:
-    paragraph = word.add_paragraph(style=KEYWORDS)
+    paragraph = _new_paragraph(word, KEYWORDS)
     paragraph.add_run(KEYWORDS_TEXT_LABEL, style=KEYWORDS_LABEL)
     paragraph.add_run(_clean(keywords))
 
@@ -539,11 +561,11 @@ def _place_imprint(word: WordDocument, layout: Layout, estimate: int) -> None:
     if layout.imprint != page_fit.FLOW:
         _start_unnumbered_section(word)
         if layout.imprint == page_fit.BLANK_PAGE:
-            word.add_paragraph(style=IMPRINT_SPACE)  # the blank page
+            _new_paragraph(word, IMPRINT_SPACE)  # the blank page
     spacer = layout.spacer if layout.measured else TYPE_HEIGHT - estimate - 2 * RULE_HEIGHT
     if spacer <= 0 and layout.imprint != page_fit.BLANK_PAGE:
         return
-    paragraph = word.add_paragraph(style=IMPRINT_SPACE)
+    paragraph = _new_paragraph(word, IMPRINT_SPACE)
     paragraph.paragraph_format.line_spacing = Twips(max(spacer, 20))
     paragraph.paragraph_format.page_break_before = layout.imprint == page_fit.BLANK_PAGE
 
