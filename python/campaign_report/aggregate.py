@@ -510,9 +510,8 @@ def _feedback(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     channels = _list(book, "征求渠道")
     topics = []
     if not data.empty:
-        keyed = data.assign(
-            _key=data["topic"].map({t: _key(t) for t in _unique(data["topic"]) if isinstance(t, str)})
-        )
+        topic_keys = {t: _key(t) for t in _unique(data["topic"]) if isinstance(t, str)}
+        keyed = data.assign(_key=data["topic"].map(topic_keys))
         keyed = keyed[keyed["_key"].notna()]
         counts = keyed.groupby("_key", sort=False).agg(
             topic=("topic", "first"),

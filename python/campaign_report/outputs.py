@@ -484,7 +484,9 @@ def basis_rows(trace: Any) -> list[BasisRow]:
 
     rows = []
     for fact, words in trace.stated:
-        sources = f"{fact.sheet}!{row_ranges(fact.numbers, MAX_SOURCE_TEXT)}" if fact.numbers else ""
+        sources = ""
+        if fact.numbers:  # ranges past the cut-off are not even worked out
+            sources = f"{fact.sheet}!{row_ranges(fact.numbers, MAX_SOURCE_TEXT)}"
         if len(sources) > MAX_SOURCE_TEXT:
             sources = sources[:MAX_SOURCE_TEXT] + "……"
         link = link_target(fact.sheet, f"A{fact.numbers[0]}") if fact.numbers else ""
