@@ -13,6 +13,7 @@ rows) and every data row that reached no statement (未写入报告).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from collections.abc import Callable, Sequence
@@ -150,10 +151,17 @@ class _Recorder:
         for fact, _ in stated:
             reached.setdefault(fact.sheet, set()).update(fact.numbers)
         left_out = {
-            sheet: [r for r in rows if r not in reached.get(sheet, ())]
+            sheet: _missing(rows, reached.get(sheet, set()))
             for sheet, rows in self.summary.data_rows.items()
         }
         return Trace(stated, {s: rows for s, rows in left_out.items() if rows})
+
+
+def _missing(rows: Sequence[int], reached: set[int]) -> list[int]:
+    """The rows no stated fact came from, in sheet order."""
+    if reached.issuperset(rows):  # the usual case, without a loop in Python
+        return []
+    return [r for r in rows if r not in reached]
 
 
 def _best_words(value: Any, sentences: list[str]) -> str:
@@ -182,8 +190,34 @@ def _sentence_at(body: str, position: int) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _compiled(source: str, step: int) -> jinja2.Template:
-    """The template compiled once per text and rounding step: compiling costs most."""
-    return _environment(step).from_string(source)
+    """The template compiled once per text and rounding step: compiling costs most.
+
+    What ``env.from_string`` does, with the compiled code kept between runs in Jinja's own
+    bytecode cache (a private folder in the temp directory), keyed by the template's text.
+    """
+    env = _environment(step)
+    return env.template_class.from_code(env, _code(env, source), env.make_globals(None), None)
+
+
+# The code depends on the template's text (the cache's checksum), on Jinja and on how the
+# environment compiles (the sandbox intercepts some operators): the name carries the latter.
+_CODE_NAME = (
+    f"campaign-report-{jinja2.__version__}-{sorted(sandbox.LimitedEnvironment.intercepted_binops)}"
+)
+
+
+def _code(env: jinja2.Environment, source: str) -> Any:
+    try:
+        cache = jinja2.FileSystemBytecodeCache()
+        bucket = cache.get_bucket(env, _CODE_NAME, None, source)
+        if bucket.code is not None:
+            return bucket.code
+    except Exception:  # no safe cache folder, or a damaged entry: compile as usual
+        return env.compile(source)
+    bucket.code = env.compile(source)
+    with contextlib.suppress(OSError):  # an unwritable cache only costs the next run
+        cache.set_bucket(bucket)
+    return bucket.code
 
 
 def _environment(step: int) -> sandbox.LimitedEnvironment:
