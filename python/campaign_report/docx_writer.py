@@ -211,13 +211,17 @@ def _estimated_layout(document: Document) -> Layout:
 
 def fit_layout(document: Document, measure: Measure) -> Layout | None:
     """Render, measure and adjust until the closing block sits where the standard wants it;
-    None when ``measure`` cannot tell (no LibreOffice)."""
+    None when ``measure`` cannot tell (no LibreOffice).
+
+    A ``measure`` with a ``many`` attribute (a function of a list of paths) is asked for the
+    layouts the first measurement may call for too, all at once: one LibreOffice start
+    instead of two, and the same measurements as one by one.
+    """
     layout = Layout()
     with tempfile.TemporaryDirectory(prefix="campaign-report-") as tmp:
-        trial = Path(tmp) / "trial.docx"
+        lines_of = _Measurements(document, measure, Path(tmp))
         for _ in range(MAX_PASSES):
-            _build(document, layout).save(str(trial))
-            lines = measure(trial)
+            lines = lines_of(layout)
             if lines is None:
                 return None
             following = page_fit.next_layout(document, layout, lines, GEOMETRY)
@@ -231,6 +235,33 @@ def fit_layout(document: Document, measure: Measure) -> Layout | None:
                 return following
             layout = following
     return layout
+
+
+class _Measurements:
+    """The measured lines of each trial layout, rendered (in batches) when first asked for."""
+
+    def __init__(self, document: Document, measure: Measure, folder: Path) -> None:
+        self.document, self.measure, self.folder = document, measure, folder
+        self.many: Callable[[list[Path]], list[list[TextLine] | None]] | None = getattr(
+            measure, "many", None
+        )
+        self.lines: dict[Layout, list[TextLine] | None] = {}
+
+    def __call__(self, layout: Layout) -> list[TextLine] | None:
+        if layout not in self.lines:
+            trials = [layout]
+            if self.many is not None and layout.imprint == page_fit.FLOW:
+                # What page_fit asks for next when the date's page is odd or full.
+                trials += [replace(layout, imprint=page_fit.OWN_PAGE, spacer=0)]
+                trials += [replace(layout, imprint=page_fit.BLANK_PAGE, spacer=0)]
+                trials = [t for t in trials if t == layout or t not in self.lines]
+            paths = []
+            for trial in trials:
+                paths.append(self.folder / f"trial-{len(self.lines) + len(paths)}.docx")
+                _build(self.document, trial).save(str(paths[-1]))
+            found = self.many(paths) if self.many is not None else [self.measure(paths[0])]
+            self.lines.update(zip(trials, found, strict=True))
+        return self.lines[layout]
 
 
 # --- Building ---------------------------------------------------------------------------------
