@@ -215,8 +215,12 @@ def fit_layout(document: Document, measure: Measure) -> Layout | None:
 
     A ``measure`` with a ``many`` attribute (a function of a list of paths) is asked for the
     layouts the first measurement may call for too, all at once: one LibreOffice start
-    instead of two, and the same measurements as one by one.
+    instead of two, and the same measurements as one by one. One with a ``ready`` attribute
+    that says False (no LibreOffice) is not given a trial to build at all.
     """
+    ready = getattr(measure, "ready", None)
+    if ready is not None and not ready():
+        return None
     layout = Layout()
     with tempfile.TemporaryDirectory(prefix="campaign-report-") as tmp:
         lines_of = _Measurements(document, measure, Path(tmp))

@@ -47,8 +47,10 @@ def measure_many(paths: Sequence[Path]) -> list[list[TextLine] | None]:
         return [None if pdf is None else read_lines(pdf) for pdf in pdfs]
 
 
-# The .docx writer renders the trial layouts it may need next in one go when it can.
+# The .docx writer renders the trial layouts it may need next in one go, and builds none
+# where nothing can render them.
 measure_docx.many = measure_many  # type: ignore[attr-defined]
+measure_docx.ready = available  # type: ignore[attr-defined]
 
 
 def render_pdf(path: Path, outdir: Path) -> Path | None:
