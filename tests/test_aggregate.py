@@ -5,13 +5,18 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
+from unittest import mock
 
 import openpyxl
 from conftest import soffice_convert
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
+from campaign_report import aggregate as aggregate_module
 from campaign_report import outputs
 from campaign_report.aggregate import PER_UNIT_COLUMNS, TOTAL_LABEL, aggregate
 from campaign_report.cli import main
+from campaign_report.normalise import name_key
 from campaign_report.steps import open_book
 
 
@@ -128,3 +133,37 @@ def test_an_empty_template_sums_to_zero(tmp_path: Path) -> None:
     assert [v for _, v in summary.key_figures()] == [0] * len(summary.key_figures())
     assert summary.per_unit["单位"].tolist() == [TOTAL_LABEL]
     assert summary.facts["ideas"]["every_unit"] is False
+
+
+# Characters where keying texts joined could go wrong: whitespace of every kind, invisible
+# ones, compatibility forms, marks that combine with the character before them (ｶﾞ is ガ),
+# Hangul jamo that compose, Σ whose lower case depends on its neighbours, İ that lowers to two
+# characters, and the joining character itself.
+_AWKWARD = (
+    "a", "A", "Σ", "ς", "İ", "甲", "\u0301", "\u3099", "ﾞ", "ｶ", "ᄀ", "ᅡ", "ᆨ", "①", "Ａ",
+    " ", "\u3000", "\xa0", "\t", "\n", "\u200b", "\ufeff", "\x01", "_x000d_", "\ue000", "（",
+)  # fmt: skip
+
+
+_TEXTS = st.lists(st.sampled_from(_AWKWARD), max_size=6).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXTS, min_size=2, max_size=40, unique=True))
+def test_names_keyed_together_get_each_its_own_key(texts: list[str]) -> None:
+    """A big column's names are keyed in one name_key call on them joined (aggregate): each
+    must get exactly the key name_key gives it alone."""
+    join = aggregate_module._JOIN
+    joinable = [t for t in texts if join not in t]
+    assume(len(joinable) >= 2)
+    with mock.patch.object(aggregate_module, "_BATCH", 2):  # batches of any size
+        try:
+            aggregate_module._learn_keys(joinable)
+            assert len(aggregate_module._KEYS) == len(joinable)  # keyed together
+            assert [aggregate_module._KEYS[t] for t in joinable] == list(map(name_key, joinable))
+            aggregate_module._KEYS.clear()
+            aggregate_module._learn_keys([*joinable, f"甲{join}乙"])
+            assert not aggregate_module._KEYS  # a text holding the joining character: one by one
+            assert aggregate_module._key(f"甲{join} 乙") == name_key(f"甲{join} 乙")
+        finally:
+            aggregate_module._KEYS.clear()

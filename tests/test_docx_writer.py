@@ -683,6 +683,21 @@ def test_lines_without_the_date_decide_nothing_and_the_count_takes_over(tmp_path
     assert len(docx.Document(str(path)).sections) == 2  # the 版记 on its own page, by count
 
 
+def test_a_measure_that_cannot_render_is_asked_nothing(tmp_path: Path) -> None:
+    # An office PC without LibreOffice: no trial document is built and measured in vain.
+    asked: list[object] = []
+
+    def measure(path: Path) -> None:
+        asked.append(path)
+
+    measure.ready = lambda: False  # type: ignore[attr-defined]
+    measure.many = lambda paths: asked.extend(paths) or [None] * len(paths)  # type: ignore[attr-defined]
+    assert docx_writer.fit_layout(make_document(), measure) is None
+    path = write_docx(make_document(), tmp_path / "a.docx", measure=measure)
+    assert asked == []
+    assert len(docx.Document(str(path)).sections) == 2  # the 版记 on its own page, by count
+
+
 def test_pdftotext_bbox_lines_are_read_in_page_and_reading_order() -> None:
     from campaign_report.adapters.pdf_layout import parse_bbox_layout
 

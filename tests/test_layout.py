@@ -224,6 +224,28 @@ def test_closing_fits_any_body_length(measured, tmp_path: Path, lines, case) -> 
     assert_closing_follows_the_standard(pdf_layout.render_pdf(path, tmp_path), document)
 
 
+def test_trial_layouts_rendered_together_measure_as_one_by_one(measured) -> None:
+    """The odd-page and full-page trials rendered with the first are the same measurements
+    that one render each gives: the fitted layout is the same, with one LibreOffice start."""
+    document = synthetic(36, 1)  # the date at the foot of page 2: a second trial is needed
+    starts: list[int] = []
+
+    def one_by_one(path: Path):
+        starts.append(1)
+        return pdf_layout.measure_docx(path)
+
+    def together(paths: list[Path]):
+        starts.append(len(paths))
+        return pdf_layout.measure_many(paths)
+
+    alone = fit_layout(document, one_by_one)
+    assert len(starts) == 2
+    one_by_one.many = together  # type: ignore[attr-defined]
+    starts.clear()
+    assert fit_layout(document, one_by_one) == alone
+    assert starts == [3]  # flow, own page, blank page: the blank page was the one needed
+
+
 # --- Without LibreOffice: the date page counted ------------------------------------------------
 
 

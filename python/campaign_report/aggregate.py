@@ -37,7 +37,13 @@ class Fact:
     label: str  # Chinese: what the figure is
     value: Any
     how: str  # Chinese: how it was computed
-    rows: Rows = ()
+    sheet: str = ""  # the sheet its source rows are on
+    numbers: tuple[int, ...] = ()  # the source rows' Excel row numbers
+
+    @property
+    def rows(self) -> Rows:
+        """The source rows as (sheet name, Excel row) pairs."""
+        return tuple((self.sheet, number) for number in self.numbers)
 
 
 @dataclass
@@ -85,16 +91,24 @@ class _Facts:
     def add(
         self, key: str, label: str, value: Any, how: str, sheet: str = "", frame: Any = None
     ) -> Any:
-        rows: Rows = ()
         if sheet and frame is not None:
             name = self.book.definition.sheet(sheet).name
-            rows = tuple((name, int(r)) for r in frame[ROW])
-        self.items[key] = Fact(key, label, value, how, rows)
+            numbers = tuple(frame[ROW].tolist())  # plain ints, without a loop in Python
+            self.items[key] = Fact(key, label, value, how, name, numbers)
+        else:
+            self.items[key] = Fact(key, label, value, how)
         return value
 
 
 def aggregate(book: CampaignBook) -> Summary:
     """Compute the summary of ``book`` (rows with unreadable values count as far as they can)."""
+    try:
+        return _aggregate(book)
+    finally:
+        _KEYS.clear()
+
+
+def _aggregate(book: CampaignBook) -> Summary:
     found = _Facts(book)
     facts = {
         "settings": dict(book.settings),
@@ -112,7 +126,7 @@ def aggregate(book: CampaignBook) -> Summary:
     }
     facts["other_visits"] = {"kinds": [k["kind"] for k in facts["visits"]["by_kind"]]}
     data_rows = {
-        table.sheet.name: tuple(int(r) for r in table.data[ROW]) for table in book.tables.values()
+        table.sheet.name: tuple(table.data[ROW].tolist()) for table in book.tables.values()
     }
     summary = Summary(
         _per_unit(book), _category_tables(book), facts, dict(found.items), data_rows, None
@@ -135,19 +149,79 @@ def _span(row: pd.Series, key: str = "date") -> nm.DateSpan | None:
     return nm.DateSpan(start, end or start) if start else None
 
 
-def _distinct(values: Any) -> list[str]:
-    """Distinct display values in first-seen order, compared by name_key."""
+_KEYS: dict[str, str] = {}  # name_key of each text met during one aggregate()
+# Joins many texts for one name_key call. Private use: no text has it, and name_key's steps
+# (drop invisible characters, NFKC, drop whitespace, lower case) neither change it nor combine
+# it with a neighbour, so the joined key splits back into each text's own key.
+_JOIN = "\ue000"
+_BATCH = 256  # fewer texts than this are keyed one by one
+
+
+def _key(value: Any) -> str:
+    """:func:`normalise.name_key`, each distinct text keyed once per run (a big book's names
+    outnumber normalise's own cache)."""
+    if not isinstance(value, str):
+        return nm.name_key(value)
+    key = _KEYS.get(value)
+    if key is None:
+        key = _KEYS[value] = nm.name_key(value)
+    return key
+
+
+def _learn_keys(texts: list[str]) -> None:
+    """Key many distinct texts with one name_key call on them joined, not one call each."""
+    new = [t for t in texts if t not in _KEYS]
+    if len(new) < _BATCH:
+        return
+    joined = _JOIN.join(new)
+    keys = nm.name_key(joined).split(_JOIN)
+    if joined.count(_JOIN) == len(new) - 1 and len(keys) == len(new):
+        _KEYS.update(zip(new, keys, strict=True))
+
+
+def _unique(values: Any) -> Iterable[Any]:
+    """Distinct values in first-seen order: a column's through pandas' hash table."""
+    if isinstance(values, pd.Series):
+        return values.unique()
+    return dict.fromkeys(values)
+
+
+def _distinct(values: Any, limit: int = 0) -> list[str]:
+    """Distinct display values in first-seen order, compared by name_key; with ``limit``, the
+    first ``limit`` of them only."""
+    texts = [v for v in _unique(values) if isinstance(v, str) and v]
+    if not limit:
+        _learn_keys(texts)
     seen: dict[str, str] = {}
-    for value in dict.fromkeys(v for v in values if isinstance(v, str) and v):  # key each once
-        seen.setdefault(nm.name_key(value), value)
+    for text in texts:
+        seen.setdefault(_key(text), text)
+        if len(seen) == limit:
+            break
     return list(seen.values())
+
+
+def _keys(values: Any) -> set[str]:
+    """The name_keys of a column's non-blank values."""
+    present = [v for v in _unique(values) if v is not None and not _isna(v)]
+    _learn_keys([v for v in present if isinstance(v, str)])
+    return {_key(v) for v in present}
+
+
+def _isna(value: Any) -> bool:
+    return not isinstance(value, (tuple, list)) and bool(pd.isna(value))
+
+
+def _people(cells: pd.Series) -> list[str]:
+    """Distinct names of a several-names column (each cell a tuple), first seen first."""
+    return _distinct(n for names in _unique(cells.dropna()) for n in names)
 
 
 def _in_order(values: Any, order: Iterable[str]) -> list[str]:
     """Values present, the list's order first, then values typed outside the list."""
-    present = list(dict.fromkeys(v for v in values if isinstance(v, str) and v))
+    present = [v for v in _unique(values) if isinstance(v, str) and v]
     order = list(order)
-    return [v for v in order if v in present] + [v for v in present if v not in order]
+    found, listed = set(present), set(order)
+    return [v for v in order if v in found] + [v for v in present if v not in listed]
 
 
 def _split_list(text: Any) -> list[str]:
@@ -211,7 +285,7 @@ def exempt_unit_kinds(book: CampaignBook) -> set[str]:
 
 
 def _roster_keys(book: CampaignBook) -> dict[str, str]:
-    return {nm.name_key(u): u for u in _distinct(book.frame("units")["name"])}
+    return {_key(u): u for u in _distinct(book.frame("units")["name"])}
 
 
 # -- sections --
@@ -257,10 +331,10 @@ def _leading_group(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     }
     exempt = exempt_unit_kinds(book)
     non_leadership = units[~units["kind"].isin(exempt)]
-    leadership_units = {nm.name_key(u) for u in units.loc[units["kind"].isin(exempt), "name"]}
+    leadership_units = {_key(u) for u in _unique(units.loc[units["kind"].isin(exempt), "name"])}
     members = roles["成员"]
     staff = book.frame("staff")
-    in_leadership = staff["unit"].map(lambda u: isinstance(u, str) and nm.name_key(u))
+    in_leadership = staff["unit"].map(lambda u: isinstance(u, str) and _key(u))
     leadership = set(map(nm.name_key, staff.loc[in_leadership.isin(leadership_units), "name"]))
     heads = set(map(nm.name_key, roles["组长"]["name"].dropna()))
     deputies = set(map(nm.name_key, roles["副组长"]["name"].dropna()))
@@ -276,8 +350,7 @@ def _leading_group(book: CampaignBook, found: _Facts) -> dict[str, Any]:
         "member_count": len(members),
         "member_posts": _distinct(members["post"]),
         "all_unit_heads": len(non_leadership) > 0
-        and {nm.name_key(u) for u in members["unit"].dropna()}
-        >= {nm.name_key(u) for u in non_leadership["name"].dropna()},
+        and _keys(members["unit"]) >= _keys(non_leadership["name"]),
         "duties": {duty: _distinct(roles[duty]["unit"]) for duty in ("实施", "督查", "协调")},
         "size": len(people),
         "assignments": [
@@ -399,7 +472,7 @@ def _kind_summary(
     """How many, when, who took part, and the titles, of one kind of activity."""
     first = _date(rows["date"].min())
     last = _date(rows["date_end"].fillna(rows["date"]).max())
-    titles = _distinct(rows["title"].drop_duplicates())
+    titles = _distinct(rows["title"], limit=LISTED_TITLES + 1)  # enough to say "等"
     section = kinds.extra(kind, "所属部分", DEFAULT_SECTION) if kinds else DEFAULT_SECTION
     return {
         "kind": kind,
@@ -415,7 +488,7 @@ def _kind_summary(
         "participants": _count(rows["participants"]),
         "teams": _count(rows["teams"]),
         "places": _distinct(p for r in records for p in r["places"]),
-        "groups": _distinct(rows["group"].drop_duplicates()),
+        "groups": _distinct(rows["group"]),
         "records": records,
         "all_records": len(rows) <= LISTED_TITLES,
     }
@@ -437,9 +510,8 @@ def _feedback(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     channels = _list(book, "征求渠道")
     topics = []
     if not data.empty:
-        keyed = data.assign(
-            _key=data["topic"].map(lambda t: nm.name_key(t) if isinstance(t, str) else None)
-        )
+        topic_keys = {t: _key(t) for t in _unique(data["topic"]) if isinstance(t, str)}
+        keyed = data.assign(_key=data["topic"].map(topic_keys))
         keyed = keyed[keyed["_key"].notna()]
         counts = keyed.groupby("_key", sort=False).agg(
             topic=("topic", "first"),
@@ -540,8 +612,8 @@ def _essays(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     all_middle = not data.empty and bool(data["rank"].isin(middle).all())
     staff = book.frame("staff")
     expected_rows = staff[staff["rank"].isin(middle)] if all_middle else staff
-    expected = {nm.name_key(n) for n in expected_rows["name"].dropna()}
-    written = {nm.name_key(a) for a in essays["author"].dropna()}
+    expected = _keys(expected_rows["name"])
+    written = _keys(essays["author"])
     kinds = _list(book, "文章类别")
     by_kind = data["kind"].value_counts()
     order = _in_order(data["kind"], kinds.values if kinds else ())
@@ -581,14 +653,15 @@ def _visits(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     kinds = _list(book, "走访对象")
     order = _in_order(data["target_kind"], kinds.values if kinds else ())
     by_kind = []
+    of_kind = {}
     for kind in order:
-        rows = data[data["target_kind"] == kind]
+        rows = of_kind[kind] = data[data["target_kind"] == kind]
         entry = {
             "kind": kind,
             "rows": len(rows),
             "targets": len(_distinct(rows["target_name"])),
             "measure": kinds.extra(kind, "量词", "个") if kinds else "个",
-            "visitors": len(_distinct(n for names in rows["visitors"].dropna() for n in names)),
+            "visitors": len(_people(rows["visitors"])),
             "solved": _count(rows["solved"]),
         }
         by_kind.append(entry)
@@ -600,10 +673,12 @@ def _visits(book: CampaignBook, found: _Facts) -> dict[str, Any]:
             "visits",
             rows,
         )
-    main = max(by_kind, key=lambda e: e["rows"])["kind"] if by_kind else None
-    focus = data[data["target_kind"] == main] if main else data.iloc[0:0]
-    visitors = _distinct(n for names in focus["visitors"].dropna() for n in names)
-    all_visitors = _distinct(n for names in data["visitors"].dropna() for n in names)
+    top = max(by_kind, key=lambda e: e["rows"]) if by_kind else None
+    main = top["kind"] if top else None
+    focus = of_kind[main] if main else data.iloc[0:0]
+    visitors = top["visitors"] if top else 0  # the main kind's entry counted them already
+    targets = top["targets"] if top else 0
+    all_visitors = len(_people(data["visitors"]))
     first, last = _date(focus["date"].min()), _date(focus["date"].max())
     help_counts = focus["help_with"].value_counts()
     solved_rows = data[data["solved"].notna()]
@@ -612,10 +687,10 @@ def _visits(book: CampaignBook, found: _Facts) -> dict[str, Any]:
         "main_kind": main,
         "main_measure": next((e["measure"] for e in by_kind if e["kind"] == main), "个"),
         "main_rows": len(focus),
-        "visitors": len(visitors),
-        "all_visitors": len(all_visitors),
-        "targets": len(_distinct(focus["target_name"])),
-        "enterprises": len(_distinct(focus["target_name"])),
+        "visitors": visitors,
+        "all_visitors": all_visitors,
+        "targets": targets,
+        "enterprises": targets,
         "first": first,
         "last": last,
         "help_with": [h for h in help_counts.index if h != "其他"][:3],
@@ -629,7 +704,7 @@ def _visits(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     add(
         "visits.visitors",
         f"走访{main or ''}的干部职工",
-        len(visitors),
+        visitors,
         "走访人拆分去重",
         "visits",
         focus,
@@ -637,7 +712,7 @@ def _visits(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     add(
         "visits.all_visitors",
         "参加走访的干部职工",
-        len(all_visitors),
+        all_visitors,
         "走访人拆分去重",
         "visits",
         data,
@@ -651,8 +726,8 @@ def _ideas(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     data = book.frame("ideas")
     units = book.frame("units")
     exempt = exempt_unit_kinds(book)
-    expected = {nm.name_key(u) for u in units.loc[~units["kind"].isin(exempt), "name"].dropna()}
-    with_ideas = {nm.name_key(u) for u in data["unit"].dropna()}
+    expected = _keys(units.loc[~units["kind"].isin(exempt), "name"])
+    with_ideas = _keys(data["unit"])
     adopted = data[data["adopted"].fillna(False).astype(bool)]
     reported = data[data["reported"].fillna(False).astype(bool)]
     result = {
@@ -682,14 +757,15 @@ def _ideas(book: CampaignBook, found: _Facts) -> dict[str, Any]:
 
 def _projects(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     data = book.frame("projects").sort_values(["seq", ROW], na_position="last", kind="stable")
-    rows = _records(data, ["seq", "name", "unit", "owner", "deadline", "progress", "milestones"])
+    keys = ["seq", "name", "unit", "owner", "deadline", "progress", "milestones"]
+    rows = _records(data.head(TABLE_ROWS), keys)  # the report's table; the rest stays in the book
     years = sorted({d.year for d in map(_date, data["deadline"]) if d})
     order = _list(book, "项目进度")
     counts = data["progress"].value_counts()
     result = {
         "count": len(data),
-        "rows": rows[:TABLE_ROWS],
-        "more_rows": len(rows) > TABLE_ROWS,
+        "rows": rows,
+        "more_rows": len(data) > TABLE_ROWS,
         "year": years[0] if years else book.year,
         "units": _distinct(data["unit"]),
         "with_timetable": int(data["milestones"].notna().sum()),
@@ -710,7 +786,7 @@ def _inspections(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     data = book.frame("inspections")
     methods = _list(book, "检查方式")
     roster = _roster_keys(book)
-    inspected = {nm.name_key(u) for cell in data["inspected"] for u in _split_list(cell)}
+    inspected = {_key(u) for cell in _unique(data["inspected"]) for u in _split_list(cell)}
     counts = data["method"].value_counts()
     present = _in_order(data["method"], methods.values if methods else ())
     result = {
@@ -779,8 +855,8 @@ def _per_unit(book: CampaignBook) -> pd.DataFrame:
 def _unit_keys(value: Any) -> list[str | None]:
     """The roster keys a unit cell names: one, several (a units cell), or none."""
     if isinstance(value, tuple):
-        return [nm.name_key(u) for u in value] or [None]
-    return [nm.name_key(value)] if isinstance(value, str) and value else [None]
+        return [_key(u) for u in value] or [None]
+    return [_key(value)] if isinstance(value, str) and value else [None]
 
 
 def _category_tables(book: CampaignBook) -> dict[str, pd.DataFrame]:

@@ -20,6 +20,7 @@ import copy
 import math
 import re
 import tempfile
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -210,13 +211,21 @@ def _estimated_layout(document: Document) -> Layout:
 
 def fit_layout(document: Document, measure: Measure) -> Layout | None:
     """Render, measure and adjust until the closing block sits where the standard wants it;
-    None when ``measure`` cannot tell (no LibreOffice)."""
+    None when ``measure`` cannot tell (no LibreOffice).
+
+    A ``measure`` with a ``many`` attribute (a function of a list of paths) is asked for the
+    layouts the first measurement may call for too, all at once: one LibreOffice start
+    instead of two, and the same measurements as one by one. One with a ``ready`` attribute
+    that says False (no LibreOffice) is not given a trial to build at all.
+    """
+    ready = getattr(measure, "ready", None)
+    if ready is not None and not ready():
+        return None
     layout = Layout()
     with tempfile.TemporaryDirectory(prefix="campaign-report-") as tmp:
-        trial = Path(tmp) / "trial.docx"
+        lines_of = _Measurements(document, measure, Path(tmp))
         for _ in range(MAX_PASSES):
-            _build(document, layout).save(str(trial))
-            lines = measure(trial)
+            lines = lines_of(layout)
             if lines is None:
                 return None
             following = page_fit.next_layout(document, layout, lines, GEOMETRY)
@@ -230,6 +239,33 @@ def fit_layout(document: Document, measure: Measure) -> Layout | None:
                 return following
             layout = following
     return layout
+
+
+class _Measurements:
+    """The measured lines of each trial layout, rendered (in batches) when first asked for."""
+
+    def __init__(self, document: Document, measure: Measure, folder: Path) -> None:
+        self.document, self.measure, self.folder = document, measure, folder
+        self.many: Callable[[list[Path]], list[list[TextLine] | None]] | None = getattr(
+            measure, "many", None
+        )
+        self.lines: dict[Layout, list[TextLine] | None] = {}
+
+    def __call__(self, layout: Layout) -> list[TextLine] | None:
+        if layout not in self.lines:
+            trials = [layout]
+            if self.many is not None and layout.imprint == page_fit.FLOW:
+                # What page_fit asks for next when the date's page is odd or full.
+                trials += [replace(layout, imprint=page_fit.OWN_PAGE, spacer=0)]
+                trials += [replace(layout, imprint=page_fit.BLANK_PAGE, spacer=0)]
+                trials = [t for t in trials if t == layout or t not in self.lines]
+            paths = []
+            for trial in trials:
+                paths.append(self.folder / f"trial-{len(self.lines) + len(paths)}.docx")
+                _build(self.document, trial).save(str(paths[-1]))
+            found = self.many(paths) if self.many is not None else [self.measure(paths[0])]
+            self.lines.update(zip(trials, found, strict=True))
+        return self.lines[layout]
 
 
 # --- Building ---------------------------------------------------------------------------------
@@ -254,7 +290,28 @@ def _build(document: Document, layout: Layout = page_fit.UNMEASURED) -> WordDocu
 
 def _add_paragraph(word: WordDocument, text: str, style: str) -> WordParagraph:
     # python-docx escapes the text and turns \n into w:br and \t into w:tab.
-    return word.add_paragraph(_clean(text), style=style)
+    return _new_paragraph(word, style, _clean(text))
+
+
+# Style ids by name, once a document: python-docx looks a name up by searching styles.xml,
+# and a big table sets a style on every cell.
+_STYLE_IDS: weakref.WeakKeyDictionary[object, dict[str, str | None]] = (
+    weakref.WeakKeyDictionary()
+)  # the document's part -> {style name: id}
+
+
+def _style_id(word: WordDocument, name: str) -> str | None:
+    ids = _STYLE_IDS.setdefault(word.part, {})
+    if name not in ids:
+        ids[name] = word.styles.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)
+    return ids[name]
+
+
+def _new_paragraph(word: WordDocument, style: str, text: str = "") -> WordParagraph:
+    """``word.add_paragraph(text, style)``, with the style's id looked up once."""
+    paragraph = word.add_paragraph(text)
+    paragraph._p.style = _style_id(word, style)
+    return paragraph
 
 
 def _clean(text: str) -> str:
@@ -276,7 +333,7 @@ def _add_blocks(
         elif isinstance(block, Table):
             if isinstance(previous, Table):
                 # Two tables with nothing between them merge into one in Word.
-                word.add_paragraph(style=BODY)
+                _new_paragraph(word, BODY)
             _add_table(word, block)
         else:
             raise TypeError(f"unknown block: {block!r}")
@@ -307,7 +364,7 @@ def _add_closing(word: WordDocument, document: Document, layout: Layout) -> None
     if not (signature or date_line):
         return
     if layout.blank_before_signature:
-        word.add_paragraph(style=CLOSING).paragraph_format.keep_with_next = True
+        _new_paragraph(word, CLOSING).paragraph_format.keep_with_next = True
     if signature:
         indents = _closing_indents(signature, date_line)
         signed = _add_paragraph(word, signature, CLOSING)
@@ -357,7 +414,7 @@ def _add_table(word: WordDocument, block: Table) -> WordTable:
             if index and col not in long_columns:
                 value = wrap_list(value, width)
             paragraph = cell.paragraphs[0]
-            paragraph.style = word.styles[style]
+            paragraph._p.style = _style_id(word, style)
             paragraph.add_run(_clean(value))
     for row in table.rows:
         # A row split over two pages is easily misread; whole rows move instead.
@@ -501,12 +558,12 @@ def _add_imprint(word: WordDocument, document: Document, layout: Layout) -> None
         return
     estimate = sum(lines for _, lines in elements) * LINE_PITCH + (len(elements) + 1) * RULE_HEIGHT
     _place_imprint(word, layout, estimate)
-    word.add_paragraph(style=RULE_THICK)
+    _new_paragraph(word, RULE_THICK)
     for index, (add_element, _) in enumerate(elements):
         if index:
-            word.add_paragraph(style=RULE_THIN)
+            _new_paragraph(word, RULE_THIN)
         add_element()
-    word.add_paragraph(style=RULE_THICK)
+    _new_paragraph(word, RULE_THICK)
 
 
 # A rule paragraph: a 1 pt line plus its border (Word and LibreOffice add the border's width).
@@ -525,7 +582,7 @@ def _issued_on(issue_date: str) -> str:
 
 
 def _add_keywords(word: WordDocument, keywords: str) -> None:
-    paragraph = word.add_paragraph(style=KEYWORDS)
+    paragraph = _new_paragraph(word, KEYWORDS)
     paragraph.add_run(KEYWORDS_TEXT_LABEL, style=KEYWORDS_LABEL)
     paragraph.add_run(_clean(keywords))
 
@@ -539,11 +596,11 @@ def _place_imprint(word: WordDocument, layout: Layout, estimate: int) -> None:
     if layout.imprint != page_fit.FLOW:
         _start_unnumbered_section(word)
         if layout.imprint == page_fit.BLANK_PAGE:
-            word.add_paragraph(style=IMPRINT_SPACE)  # the blank page
+            _new_paragraph(word, IMPRINT_SPACE)  # the blank page
     spacer = layout.spacer if layout.measured else TYPE_HEIGHT - estimate - 2 * RULE_HEIGHT
     if spacer <= 0 and layout.imprint != page_fit.BLANK_PAGE:
         return
-    paragraph = word.add_paragraph(style=IMPRINT_SPACE)
+    paragraph = _new_paragraph(word, IMPRINT_SPACE)
     paragraph.paragraph_format.line_spacing = Twips(max(spacer, 20))
     paragraph.paragraph_format.page_break_before = layout.imprint == page_fit.BLANK_PAGE
 

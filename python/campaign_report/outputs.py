@@ -484,13 +484,12 @@ def basis_rows(trace: Any) -> list[BasisRow]:
 
     rows = []
     for fact, words in trace.stated:
-        by_sheet: dict[str, list[int]] = {}
-        for sheet, row in fact.rows:
-            by_sheet.setdefault(sheet, []).append(row)
-        sources = "；".join(f"{s}!{row_ranges(r)}" for s, r in by_sheet.items())
+        sources = ""
+        if fact.numbers:  # ranges past the cut-off are not even worked out
+            sources = f"{fact.sheet}!{row_ranges(fact.numbers, MAX_SOURCE_TEXT)}"
         if len(sources) > MAX_SOURCE_TEXT:
             sources = sources[:MAX_SOURCE_TEXT] + "……"
-        link = link_target(fact.rows[0][0], f"A{fact.rows[0][1]}") if fact.rows else ""
+        link = link_target(fact.sheet, f"A{fact.numbers[0]}") if fact.numbers else ""
         values = (STATED, fact.key, fact.label, words, value_text(fact.value), fact.how, sources)
         rows.append(BasisRow(values, link))
     for sheet, numbers in trace.left_out.items():

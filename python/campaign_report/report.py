@@ -13,14 +13,16 @@ rows) and every data row that reached no statement (未写入报告).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import numpy as np
 
 from . import sandbox, wording
 from .aggregate import Fact, Summary
@@ -49,14 +51,25 @@ class Trace:
         return sum(len(rows) for rows in self.left_out.values())
 
 
-def row_ranges(rows: list[int]) -> str:
-    """[5, 6, 7, 9] -> 5-7、9."""
+def row_ranges(rows: Sequence[int], limit: int = 0) -> str:
+    """[5, 6, 7, 9] -> 5-7、9; with ``limit``, only so many ranges as make ``limit`` characters.
+
+    The runs are found with numpy: a big book's figure has 100 000 source rows.
+    """
+    numbers = np.sort(np.asarray(rows, dtype=np.int64))
+    if not len(numbers):
+        return ""
+    numbers = numbers[np.concatenate(([True], np.diff(numbers) != 0))]  # each once
+    breaks = np.flatnonzero(np.diff(numbers) != 1)
+    starts = numbers[np.concatenate(([0], breaks + 1))].tolist()
+    ends = numbers[np.concatenate((breaks, [len(numbers) - 1]))].tolist()
     parts: list[str] = []
-    for row in sorted(set(rows)):
-        if parts and parts[-1].split("-")[-1] == str(row - 1):
-            parts[-1] = f"{parts[-1].split('-')[0]}-{row}"
-        else:
-            parts.append(str(row))
+    length = 0
+    for start, end in zip(starts, ends, strict=True):
+        parts.append(f"{start}-{end}" if end > start else str(start))
+        length += len(parts[-1]) + 1
+        if limit and length > limit:  # the rest would be cut off anyway
+            break
     return "、".join(parts)
 
 
@@ -134,12 +147,21 @@ class _Recorder:
             said.setdefault(key, []).append(_sentence_at(body, position))
         words = {k: _best_words(self.summary.sources[k].value, s) for k, s in said.items()}
         stated = [(self.summary.sources[k], w) for k, w in words.items()]
-        reached = {row for fact, _ in stated for row in fact.rows}
+        reached: dict[str, set[int]] = {}
+        for fact, _ in stated:
+            reached.setdefault(fact.sheet, set()).update(fact.numbers)
         left_out = {
-            sheet: [r for r in rows if (sheet, r) not in reached]
+            sheet: _missing(rows, reached.get(sheet, set()))
             for sheet, rows in self.summary.data_rows.items()
         }
         return Trace(stated, {s: rows for s, rows in left_out.items() if rows})
+
+
+def _missing(rows: Sequence[int], reached: set[int]) -> list[int]:
+    """The rows no stated fact came from, in sheet order."""
+    if reached.issuperset(rows):  # the usual case, without a loop in Python
+        return []
+    return [r for r in rows if r not in reached]
 
 
 def _best_words(value: Any, sentences: list[str]) -> str:
@@ -168,8 +190,34 @@ def _sentence_at(body: str, position: int) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _compiled(source: str, step: int) -> jinja2.Template:
-    """The template compiled once per text and rounding step: compiling costs most."""
-    return _environment(step).from_string(source)
+    """The template compiled once per text and rounding step: compiling costs most.
+
+    What ``env.from_string`` does, with the compiled code kept between runs in Jinja's own
+    bytecode cache (a private folder in the temp directory), keyed by the template's text.
+    """
+    env = _environment(step)
+    return env.template_class.from_code(env, _code(env, source), env.make_globals(None), None)
+
+
+# The code depends on the template's text (the cache's checksum), on Jinja and on how the
+# environment compiles (the sandbox intercepts some operators): the name carries the latter.
+_CODE_NAME = (
+    f"campaign-report-{jinja2.__version__}-{sorted(sandbox.LimitedEnvironment.intercepted_binops)}"
+)
+
+
+def _code(env: jinja2.Environment, source: str) -> Any:
+    try:
+        cache = jinja2.FileSystemBytecodeCache()
+        bucket = cache.get_bucket(env, _CODE_NAME, None, source)
+        if bucket.code is not None:
+            return bucket.code
+    except Exception:  # no safe cache folder, or a damaged entry: compile as usual
+        return env.compile(source)
+    bucket.code = env.compile(source)
+    with contextlib.suppress(OSError):  # an unwritable cache only costs the next run
+        cache.set_bucket(bucket)
+    return bucket.code
 
 
 def _environment(step: int) -> sandbox.LimitedEnvironment:

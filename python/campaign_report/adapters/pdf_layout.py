@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..document import TextLine
@@ -33,28 +34,48 @@ def available() -> bool:
 
 def measure_docx(path: Path) -> list[TextLine] | None:
     """The text lines of ``path`` as LibreOffice lays them out; None when it cannot tell."""
+    return measure_many([Path(path)])[0]
+
+
+def measure_many(paths: Sequence[Path]) -> list[list[TextLine] | None]:
+    """:func:`measure_docx` of several files, rendered by one LibreOffice start (which costs
+    seconds; each further file a fraction of one)."""
     if not available():
-        return None
+        return [None] * len(paths)
     with tempfile.TemporaryDirectory(prefix="campaign-report-") as tmp:
-        pdf = render_pdf(Path(path), Path(tmp))
-        return None if pdf is None else read_lines(pdf)
+        pdfs = render_pdfs([Path(p) for p in paths], Path(tmp))
+        return [None if pdf is None else read_lines(pdf) for pdf in pdfs]
+
+
+# The .docx writer renders the trial layouts it may need next in one go, and builds none
+# where nothing can render them.
+measure_docx.many = measure_many  # type: ignore[attr-defined]
+measure_docx.ready = available  # type: ignore[attr-defined]
 
 
 def render_pdf(path: Path, outdir: Path) -> Path | None:
     """``path`` converted to PDF in ``outdir`` by headless LibreOffice, or None on failure."""
+    return render_pdfs([Path(path)], outdir)[0]
+
+
+def render_pdfs(paths: Sequence[Path], outdir: Path) -> list[Path | None]:
+    """Each of ``paths`` (distinct names) converted to PDF in ``outdir`` by one headless
+    LibreOffice, or None where that failed."""
     soffice = _soffice()
     if soffice is None:
-        return None
+        return [None] * len(paths)
     # A profile of our own: LibreOffice refuses a second instance on the user's profile.
     profile = Path(_profile_dir()).as_uri()
     command = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore"]
-    command += ["--convert-to", "pdf", "--outdir", str(outdir), str(path)]
+    command += ["--convert-to", "pdf", "--outdir", str(outdir), *map(str, paths)]
     try:
-        subprocess.run(command, capture_output=True, timeout=RENDER_TIMEOUT, check=False)
+        subprocess.run(
+            command, capture_output=True, timeout=RENDER_TIMEOUT * len(paths), check=False
+        )
     except (OSError, subprocess.SubprocessError):
-        return None
-    pdf = outdir / f"{path.stem}.pdf"
-    return pdf if pdf.is_file() else None
+        return [None] * len(paths)
+    pdfs = [outdir / f"{path.stem}.pdf" for path in paths]
+    return [pdf if pdf.is_file() else None for pdf in pdfs]
 
 
 def read_lines(pdf: Path) -> list[TextLine] | None:

@@ -115,8 +115,13 @@ class Package:
             raise KeyError(name)
         if name in self._changed:
             return self._changed[name]
+        info = self._infos[name]
+        with self._open() as source:
+            plain = not info.flag_bits & 0x1  # not encrypted
+            if plain and info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                return _inflate(source, info)  # no second pass over the central directory
         with zipfile.ZipFile(self._open()) as archive:
-            return archive.read(self._infos[name])
+            return archive.read(info)
 
     def _open(self) -> BinaryIO:
         if isinstance(self._source, bytes):
@@ -202,6 +207,28 @@ class Package:
         writer.close()
 
 
+def _raw_entry(source: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+    """The entry's data as stored (compressed), read past its local header."""
+    source.seek(info.header_offset)
+    fields = _LOCAL_HEADER.unpack(source.read(_LOCAL_HEADER.size))
+    if fields[0] != 0x04034B50:
+        raise Unsupported("bad local header")
+    source.seek(fields[9] + fields[10], 1)  # the name and the extra field
+    return source.read(info.compress_size)
+
+
+def _inflate(source: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+    data = _raw_entry(source, info)
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        try:
+            data = zlib.decompress(data, -15)
+        except zlib.error as error:  # what zipfile would say of it
+            raise zipfile.BadZipFile(f"Bad compressed data in {info.filename!r}") from error
+    if zlib.crc32(data) != info.CRC or len(data) != info.file_size:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+    return data
+
+
 class _ZipWriter:
     """The little of the zip format a package needs: stored raw entries and deflated ones."""
 
@@ -216,13 +243,7 @@ class _ZipWriter:
         self._entry(name, entry, compressed)
 
     def copy_raw(self, source: BinaryIO, info: zipfile.ZipInfo) -> None:
-        source.seek(info.header_offset)
-        header = source.read(_LOCAL_HEADER.size)
-        fields = _LOCAL_HEADER.unpack(header)
-        if fields[0] != 0x04034B50:
-            raise Unsupported("bad local header")
-        source.seek(fields[9] + fields[10], 1)  # the name and the extra field
-        data = source.read(info.compress_size)
+        data = _raw_entry(source, info)
         time, date = _dos_time(info)
         entry = (info.compress_type, info.CRC, info.compress_size, info.file_size, (time, date))
         self._entry(info.filename, entry, data, info.flag_bits & 0x6)  # keep deflate options

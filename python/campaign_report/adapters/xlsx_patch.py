@@ -127,6 +127,7 @@ class _Workbook:
             raise Unsupported("no styles part")
         self.styles = _Styles(package, styles[0])
         self.rewritten: set[str] = set()  # sheet parts rewritten anyway (cheap to deselect)
+        self._table_ids: set[str | None] | None = None  # ids of the tables, once looked up
 
     @property
     def sheets_node(self) -> etree._Element:
@@ -212,14 +213,18 @@ class _Workbook:
 
     def _renumber_table(self, data: bytes) -> bytes:
         root = parse_xml(data)
-        used = set()
-        for name in self.package.names:
-            if name.startswith("xl/tables/") and name.endswith(".xml"):
-                used.add(parse_xml(self.package.read(name)).get("id"))
+        if self._table_ids is None:  # the book's own tables, read once
+            self._table_ids = {
+                parse_xml(self.package.read(name)).get("id")
+                for name in self.package.names
+                if name.startswith("xl/tables/") and name.endswith(".xml")
+            }
+        used = self._table_ids
         number = 1
         while str(number) in used:
             number += 1
         root.set("id", str(number))
+        used.add(str(number))
         return to_xml(root)
 
     def add_override(self, part: str, content_type: str) -> None:

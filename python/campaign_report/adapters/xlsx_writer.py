@@ -6,6 +6,7 @@ saved to a temporary file beside the target, then moved into place.
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import zipfile
@@ -167,13 +168,18 @@ def _write_issues_sheet(
     rows = outputs.issue_rows(result, marks)
     widths = (8, 10, 8, 14, 18, 60, 14, 18, 8)
     _write_table(sheet, 3, 1, outputs.ISSUE_HEADERS, rows, "T_issues", widths=widths)
+    styled = None  # the first link cell; the others share its style (no Font hashed a row)
     for offset, issue in enumerate(result.issues, start=4):
         if issue.cell and issue.sheet in sheet_names:
             link = sheet.cell(offset, outputs.CELL_COLUMN + 1)
             link.hyperlink = Hyperlink(
                 ref=link.coordinate, location=outputs.link_target(issue.sheet, issue.cell)
             )
-            link.font = Font(color="0563C1", underline="single")
+            if styled is None:
+                link.font = Font(color="0563C1", underline="single")
+                styled = link
+            else:
+                link._style = copy.copy(styled._style)
     units = outputs.unit_count_rows(result)
     if units:
         left = len(outputs.ISSUE_HEADERS) + 2
