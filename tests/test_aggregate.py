@@ -12,7 +12,7 @@ from conftest import soffice_convert
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from campaign_report import aggregate as aggregate_module
+from campaign_report import normalise as nm
 from campaign_report import outputs
 from campaign_report.aggregate import PER_UNIT_COLUMNS, TOTAL_LABEL, aggregate
 from campaign_report.cli import main
@@ -151,19 +151,14 @@ _TEXTS = st.lists(st.sampled_from(_AWKWARD), max_size=6).map("".join)
 @settings(max_examples=200, deadline=None)
 @given(st.lists(_TEXTS, min_size=2, max_size=40, unique=True))
 def test_names_keyed_together_get_each_its_own_key(texts: list[str]) -> None:
-    """A big column's names are keyed in one name_key call on them joined (aggregate): each
-    must get exactly the key name_key gives it alone."""
-    join = aggregate_module._JOIN
-    joinable = [t for t in texts if join not in t]
-    assume(len(joinable) >= 2)
-    with mock.patch.object(aggregate_module, "_BATCH", 2):  # batches of any size
-        try:
-            aggregate_module._learn_keys(joinable)
-            assert len(aggregate_module._KEYS) == len(joinable)  # keyed together
-            assert [aggregate_module._KEYS[t] for t in joinable] == list(map(name_key, joinable))
-            aggregate_module._KEYS.clear()
-            aggregate_module._learn_keys([*joinable, f"甲{join}乙"])
-            assert not aggregate_module._KEYS  # a text holding the joining character: one by one
-            assert aggregate_module._key(f"甲{join} 乙") == name_key(f"甲{join} 乙")
-        finally:
-            aggregate_module._KEYS.clear()
+    """A big column's names are keyed in one pass over them joined (aggregate, duplicate
+    rows): each must get exactly the key name_key gives it alone."""
+    alone = list(map(name_key, texts))
+    with mock.patch.object(nm, "_BATCH", 2):  # batches of any size
+        assert nm.name_keys(texts) == alone  # a text holding the joining character: one by one
+        joinable = [t for t in texts if nm._JOIN not in t]
+        assume(len(joinable) >= 2)
+        with mock.patch.object(nm, "name_key", side_effect=AssertionError("one by one")):
+            assert nm.name_keys(joinable) == [
+                k for t, k in zip(texts, alone, strict=True) if t in joinable
+            ]

@@ -150,11 +150,6 @@ def _span(row: pd.Series, key: str = "date") -> nm.DateSpan | None:
 
 
 _KEYS: dict[str, str] = {}  # name_key of each text met during one aggregate()
-# Joins many texts for one name_key call. Private use: no text has it, and name_key's steps
-# (drop invisible characters, NFKC, drop whitespace, lower case) neither change it nor combine
-# it with a neighbour, so the joined key splits back into each text's own key.
-_JOIN = "\ue000"
-_BATCH = 256  # fewer texts than this are keyed one by one
 
 
 def _key(value: Any) -> str:
@@ -171,12 +166,7 @@ def _key(value: Any) -> str:
 def _learn_keys(texts: list[str]) -> None:
     """Key many distinct texts with one name_key call on them joined, not one call each."""
     new = [t for t in texts if t not in _KEYS]
-    if len(new) < _BATCH:
-        return
-    joined = _JOIN.join(new)
-    keys = nm.name_key(joined).split(_JOIN)
-    if joined.count(_JOIN) == len(new) - 1 and len(keys) == len(new):
-        _KEYS.update(zip(new, keys, strict=True))
+    _KEYS.update(zip(new, nm.name_keys(new), strict=True))
 
 
 def _unique(values: Any) -> Iterable[Any]:

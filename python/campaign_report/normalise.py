@@ -269,6 +269,26 @@ def name_key(raw: object) -> str:
     return _SPACES.sub("", _nfkc(raw)).lower()
 
 
+# Joins many texts for one pass of name_key's steps. Private use: no text has it, and the
+# steps (drop invisible characters, NFKC, drop whitespace, lower case) neither change it nor
+# combine it with a neighbour, so the joined key splits back into each text's own key.
+_JOIN = "\ue000"
+_BATCH = 256  # fewer texts than this are keyed one by one
+
+
+def name_keys(texts: Sequence[str]) -> list[str]:
+    """:func:`name_key` of each of many texts, in one pass over them joined (each NFKC call
+    costs microseconds of set-up; a column of 100 000 distinct names is one call, not 100 000).
+    """
+    if len(texts) >= _BATCH and all(type(t) is str and _JOIN not in t for t in texts):
+        joined = _JOIN.join(texts)
+        keys = _SPACES.sub("", unicodedata.normalize("NFKC", _to_str(joined))).lower()
+        parts = keys.split(_JOIN)
+        if len(parts) == len(texts):
+            return parts
+    return [name_key(t) for t in texts]
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _text_key(text: str) -> str:
     # Names repeat down a column (units, people, kinds): each distinct one is keyed once.

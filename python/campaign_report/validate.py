@@ -368,7 +368,12 @@ def _duplicate_keys(values: pd.Series) -> pd.Series:
     """What a duplicate is judged on: names compared as name keys; dates and numbers as are."""
     if values.dtype.kind in "biufcmM" or isinstance(values.dtype, pd.BooleanDtype):
         return values
-    return map_distinct(values, _duplicate_key)
+    codes, uniques = pd.factorize(values)  # NA: code -1, which takes the None appended
+    texts = [u for u in uniques if isinstance(u, str)]
+    keyed = dict(zip(texts, nm.name_keys(texts), strict=True))
+    per_value = [keyed[u] if isinstance(u, str) else _duplicate_key(u) for u in uniques]
+    keys = np.fromiter([*per_value, None], dtype=object, count=len(per_value) + 1)
+    return pd.Series(keys[codes], index=values.index, dtype=object)
 
 
 def _duplicate_key(value: Any) -> Any:
