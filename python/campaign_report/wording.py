@@ -6,8 +6,6 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-import cn2an
-
 from .normalise import DateSpan
 
 _DIGITS = "〇一二三四五六七八九"
@@ -17,6 +15,8 @@ def cn(number: Any) -> str:
     """Return a count in Chinese numerals (6 -> 六, 10 -> 十); other values unchanged."""
     if isinstance(number, bool) or not isinstance(number, int):
         return str(number)
+    import cn2an  # slow to import (~0.2 s); a report without counts in words never needs it
+
     return cn2an.an2cn(number) if number >= 0 else str(number)
 
 
