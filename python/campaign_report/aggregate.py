@@ -242,12 +242,7 @@ def _duration(start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
     """Days, and whole months only when the period really is whole months (3/1-3/31)."""
     if not (start and end):
         return {"days": None, "months": None}
-    days = (end - start).days + 1
-    months = None
-    last = end + dt.timedelta(days=1) if end < dt.date.max else end  # 9999-12-31 has no next day
-    if start.day == 1 and last.day == 1:  # from the 1st of a month to the last day of one
-        months = (last.year - start.year) * 12 + last.month - start.month
-    return {"days": days, "months": months}
+    return {"days": (end - start).days + 1, "months": nm.whole_months(start, end)}
 
 
 def _list(book: CampaignBook, name: str) -> ChoiceList | None:

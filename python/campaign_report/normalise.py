@@ -311,6 +311,14 @@ def clean_name(raw: object) -> str:
     return out
 
 
+def whole_months(start: datetime.date, end: datetime.date) -> int | None:
+    """The months from the 1st of a month to the last day of one (3/1–3/31: 1), else None."""
+    after = end + datetime.timedelta(days=1) if end < datetime.date.max else end  # 9999-12-31
+    if start.day == 1 and after.day == 1:
+        return (after.year - start.year) * 12 + after.month - start.month
+    return None
+
+
 # --- integers ----------------------------------------------------------------------------
 
 

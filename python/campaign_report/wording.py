@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from . import normalise as nm
 from .normalise import DateSpan
 
 _DIGITS = "〇一二三四五六七八九"
@@ -100,9 +101,8 @@ def period(start: dt.date | None, end: dt.date | None) -> str:
     if not (start and end) or end < start:
         return ""
     days = (end - start).days + 1
-    after = end + dt.timedelta(days=1) if end < dt.date.max else end  # 9999-12-31: no next day
-    if start.day == 1 and after.day == 1:
-        return _months((after.year - start.year) * 12 + after.month - start.month)
+    if (whole := nm.whole_months(start, end)) is not None:
+        return _months(whole)
     if days < 45:
         return f"{days}天"
     months, rest = divmod(days / 30.44, 1)
