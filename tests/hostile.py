@@ -74,6 +74,11 @@ def _set(sheet: Any, header: str, row: int, value: Any) -> None:
     sheet.cell(row, headers.index(header) + 1).value = value
 
 
+def _setting_cells(book: Any, *labels: str) -> list[Any]:
+    """The 内容 cells of the 设置 rows labelled one of ``labels``."""
+    return [row[1] for row in book["设置"].iter_rows(min_row=2) if row[0].value in labels]
+
+
 def _rewrite_zip(example: Path, target: Path, change: Callable[[str, bytes], bytes]) -> None:
     """Copy the example's zip with each member passed through ``change`` (None drops it)."""
     with zipfile.ZipFile(example) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -431,12 +436,10 @@ def _settings_emptied(example: Path, target: Path) -> None:
 @case("settings-period-huge")
 def _settings_period_huge(example: Path, target: Path) -> None:
     def change(book: Any) -> None:
-        sheet = book["设置"]
-        for row in sheet.iter_rows(min_row=2):
-            if row[0].value == "活动开始日期":
-                row[1].value = "1900-01-01"
-            if row[0].value == "活动结束日期":
-                row[1].value = "9999-12-31"
+        for cell in _setting_cells(book, "活动开始日期"):
+            cell.value = "1900-01-01"
+        for cell in _setting_cells(book, "活动结束日期"):
+            cell.value = "9999-12-31"
 
     _edit(example, target, change)
 
@@ -444,10 +447,9 @@ def _settings_period_huge(example: Path, target: Path) -> None:
 @case("settings-formula-title")
 def _settings_formula_title(example: Path, target: Path) -> None:
     def change(book: Any) -> None:
-        for row in book["设置"].iter_rows(min_row=2):
-            if row[0].value in ("活动名称", "公文标题", "单位全称", "主送"):
-                row[1].value = '=HYPERLINK("http://example.com","点我")'
-                row[1].data_type = "s"
+        for cell in _setting_cells(book, "活动名称", "公文标题", "单位全称", "主送"):
+            cell.value = '=HYPERLINK("http://example.com","点我")'
+            cell.data_type = "s"
 
     _edit(example, target, change)
 
@@ -455,9 +457,8 @@ def _settings_formula_title(example: Path, target: Path) -> None:
 @case("settings-round-to-zero")
 def _settings_round_to(example: Path, target: Path) -> None:
     def change(book: Any) -> None:
-        for row in book["设置"].iter_rows(min_row=2):
-            if row[0].value == "约数取整":
-                row[1].value = 0
+        for cell in _setting_cells(book, "约数取整"):
+            cell.value = 0
 
     _edit(example, target, change)
 

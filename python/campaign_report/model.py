@@ -799,38 +799,15 @@ def _report_parse(
         if isinstance(value, CellError):
             rule = "error_value"
         issues.append(_cell_issue(definition, rule, ERROR, sheet, column, row, col, value, unit))
-    elif parsed.note == AS_TYPED:
+    elif parsed.note or parsed.approx:
+        if parsed.note == AS_TYPED:
+            rule, fields = "choice_as_typed", {"list": column.list}
+        else:
+            rule = "approximate" if parsed.approx else "guessed"
+            fields = {"normalised": display(parsed.value), "note": parsed.note}
         issues.append(
-            _cell_issue(
-                definition,
-                "choice_as_typed",
-                WARNING,
-                sheet,
-                column,
-                row,
-                col,
-                value,
-                unit,
-                list=column.list,
-            )
+            _cell_issue(definition, rule, WARNING, sheet, column, row, col, value, unit, **fields)
         )
-    elif parsed.approx or parsed.note:
-        rule = "approximate" if parsed.approx else "guessed"
-        normalised = display(parsed.value)
-        issue = _cell_issue(
-            definition,
-            rule,
-            WARNING,
-            sheet,
-            column,
-            row,
-            col,
-            value,
-            unit,
-            normalised=normalised,
-            note=parsed.note,
-        )
-        issues.append(issue)
 
 
 def _cell_issue(

@@ -281,18 +281,19 @@ def name_keys(texts: Sequence[str]) -> list[str]:
     costs microseconds of set-up; a column of 100 000 distinct names is one call, not 100 000).
     """
     if len(texts) >= _BATCH and all(type(t) is str and _JOIN not in t for t in texts):
-        joined = _JOIN.join(texts)
-        keys = _SPACES.sub("", unicodedata.normalize("NFKC", _to_str(joined))).lower()
-        parts = keys.split(_JOIN)
+        parts = _key_of(_JOIN.join(texts)).split(_JOIN)
         if len(parts) == len(texts):
             return parts
     return [name_key(t) for t in texts]
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _text_key(text: str) -> str:
-    # Names repeat down a column (units, people, kinds): each distinct one is keyed once.
+def _key_of(text: str) -> str:
+    """name_key's general path: no invisible characters, NFKC, no whitespace, lower case."""
     return _SPACES.sub("", _nfkc(text)).lower()
+
+
+# Names repeat down a column (units, people, kinds): each distinct one is keyed once.
+_text_key = functools.lru_cache(maxsize=1 << 16)(_key_of)
 
 
 def clean_name(raw: object) -> str:

@@ -164,15 +164,21 @@ def map_distinct(series: pd.Series, function: Callable[[Any], Any]) -> pd.Series
     between one call a cell and one call a value. Values equal in Python (1, 1.0, True)
     share one call, as they would as dict keys.
     """
+    return map_distinct_all(series, lambda values: [function(v) for v in values])
+
+
+def map_distinct_all(series: pd.Series, function: Callable[[list[Any]], list[Any]]) -> pd.Series:
+    """Like :func:`map_distinct`, with one call of ``function`` on all distinct values."""
     try:
         codes, uniques = pd.factorize(series)  # in C: no Python work a row
     except TypeError:  # an unhashable value
-        return series.map(function)
-    mapped = [function(value) for value in uniques]
+        return pd.Series(function(series.tolist()), index=series.index, dtype=object)
+    values = list(uniques)
     missing = codes < 0
     if missing.any():  # None / NaN / NaT: the function sees the first of them as it is
-        mapped.append(function(series[missing].iloc[0]))
-        codes = np.where(missing, len(mapped) - 1, codes)
+        values.append(series[missing].iloc[0])
+        codes = np.where(missing, len(values) - 1, codes)
+    mapped = function(values)
     per_value = np.fromiter(mapped, dtype=object, count=len(mapped))
     return pd.Series(per_value[codes], index=series.index, dtype=object)
 
@@ -368,12 +374,14 @@ def _duplicate_keys(values: pd.Series) -> pd.Series:
     """What a duplicate is judged on: names compared as name keys; dates and numbers as are."""
     if values.dtype.kind in "biufcmM" or isinstance(values.dtype, pd.BooleanDtype):
         return values
-    codes, uniques = pd.factorize(values)  # NA: code -1, which takes the None appended
-    texts = [u for u in uniques if isinstance(u, str)]
+    return map_distinct_all(values, _duplicate_key_list)
+
+
+def _duplicate_key_list(values: list[Any]) -> list[Any]:
+    """:func:`_duplicate_key` of each value, the texts keyed together."""
+    texts = [v for v in values if isinstance(v, str)]
     keyed = dict(zip(texts, nm.name_keys(texts), strict=True))
-    per_value = [keyed[u] if isinstance(u, str) else _duplicate_key(u) for u in uniques]
-    keys = np.fromiter([*per_value, None], dtype=object, count=len(per_value) + 1)
-    return pd.Series(keys[codes], index=values.index, dtype=object)
+    return [keyed[v] if isinstance(v, str) else _duplicate_key(v) for v in values]
 
 
 def _duplicate_key(value: Any) -> Any:
