@@ -9,6 +9,7 @@ columns moved about.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -171,3 +172,36 @@ _TEXTS = st.text(st.sampled_from(_ALPHABET), max_size=12) | st.text(max_size=8)
 def test_fast_paths_of_the_cleaners_agree_with_the_general_path(text: str) -> None:
     for clean in (nm.clean_text, nm.clean_long_text, nm.clean_name, nm.name_key, nm.is_blank):
         assert clean(text) == clean(_Slow(text)), (clean.__name__, text)
+
+
+def test_every_composition_pair_of_unicode_is_left_to_full_nfkc() -> None:
+    """name_keys maps characters one by one unless one may compose: the second of every
+    canonical pair in the Unicode database (and Hangul's vowel and final jamo) must count
+    as composing, or a batch key would differ from NFKC of the text."""
+    seconds = {chr(c) for c in range(0x1161, 0x1176)} | {chr(c) for c in range(0x11A8, 0x11C3)}
+    for code in range(0x110000):
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(chr(int(parts[1], 16)))
+    assert len(seconds) > 100
+    assert not [hex(ord(c)) for c in seconds if not nm._composes(c)]
+
+
+_PLAIN_KEY_ALPHABET = [*"张三李四（），：；１２Ａｚ　 \t\n\u200b_x0dDΣσς①㈠ﬁ\uf900"]
+_KEY_ALPHABET = [*_PLAIN_KEY_ALPHABET, *"e\u0301\u0308ᄀ\u1161\u11a8가ㄱㅏ\uffa0"]
+_KEY_TEXTS = st.sampled_from([_PLAIN_KEY_ALPHABET, _KEY_ALPHABET]).flatmap(
+    lambda alphabet: st.lists(st.text(st.sampled_from(alphabet), max_size=10), min_size=1)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_KEY_TEXTS)
+def test_name_keys_of_a_batch_are_the_keys_one_by_one(texts: list[str]) -> None:
+    batch = texts * (nm._BATCH // len(texts) + 1)  # long enough for the joined path
+    assert nm.name_keys(batch) == [nm.name_key(t) for t in batch]
+
+
+def test_a_batch_of_full_width_texts_takes_the_character_path() -> None:
+    texts = [f"第{n}条意见（关于办事窗口），请改进：１２Ａ" for n in range(nm._BATCH)]
+    assert nm._charwise_key(nm._JOIN.join(texts)) is not None
+    assert nm.name_keys(texts)[7] == "第7条意见(关于办事窗口),请改进:12a"

@@ -368,6 +368,10 @@ class _Cells:
         """An object array holding, for each row, the entry of ``per_value`` for its value."""
         return _objects(per_value)[self.codes]
 
+    def blank(self) -> np.ndarray:
+        """Whether each row's value is blank, as a boolean array."""
+        return np.array(nm.blank_flags(self.uniques), dtype=bool)[self.codes]
+
     def mapped(self, function: Callable[[Any], Any]) -> np.ndarray:
         return self.per_row([function(v) for v in self.uniques])
 
@@ -405,7 +409,7 @@ def _kept_rows(cells: dict[str, _Cells], count: int) -> np.ndarray:
     filled = np.zeros(count, dtype=bool)
     suspects = np.zeros(count, dtype=bool)
     for column in cells.values():
-        filled |= ~column.flags(nm.is_blank)
+        filled |= ~column.blank()
         suspects |= column.flags(_may_be_total_label)
     for i in np.flatnonzero(suspects & filled):
         texts = (c[i] for c in cells.values() if isinstance(c[i], str) and not nm.is_blank(c[i]))

@@ -154,7 +154,7 @@ def _filled_sheet(book: CampaignBook, key: str) -> _Sheet | None:
 
 
 def _blank_mask(series: pd.Series) -> pd.Series:
-    return map_distinct(series, nm.is_blank).astype(bool)
+    return map_distinct_all(series, nm.blank_flags).astype(bool)
 
 
 def map_distinct(series: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
@@ -173,7 +173,7 @@ def map_distinct_all(series: pd.Series, function: Callable[[list[Any]], list[Any
         codes, uniques = pd.factorize(series)  # in C: no Python work a row
     except TypeError:  # an unhashable value
         return pd.Series(function(series.tolist()), index=series.index, dtype=object)
-    values = list(uniques)
+    values = uniques.tolist()  # not list(): an extension array yields item by item
     missing = codes < 0
     if missing.any():  # None / NaN / NaT: the function sees the first of them as it is
         values.append(series[missing].iloc[0])
@@ -200,7 +200,9 @@ def required(book: CampaignBook) -> Iterator[Issue]:
     for s in _tables(book):
         for column in s.sheet.columns:
             if column.required and s.present(column):
-                for index in s.table.data.index[_blank_mask(s.table.raw[column.key])]:
+                # A blank cell reads as no value: only rows without one can be blank.
+                unread = s.table.raw[column.key][s.table.data[column.key].isna().to_numpy()]
+                for index in unread.index[_blank_mask(unread)]:
                     yield s.issue("required", ERROR, index, column)
 
 
@@ -379,9 +381,8 @@ def _duplicate_keys(values: pd.Series) -> pd.Series:
 
 def _duplicate_key_list(values: list[Any]) -> list[Any]:
     """:func:`_duplicate_key` of each value, the texts keyed together."""
-    texts = [v for v in values if isinstance(v, str)]
-    keyed = dict(zip(texts, nm.name_keys(texts), strict=True))
-    return [keyed[v] if isinstance(v, str) else _duplicate_key(v) for v in values]
+    keys = iter(nm.name_keys([v for v in values if isinstance(v, str)]))
+    return [next(keys) if isinstance(v, str) else _duplicate_key(v) for v in values]
 
 
 def _duplicate_key(value: Any) -> Any:
