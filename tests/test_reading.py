@@ -190,3 +190,45 @@ def test_a_read_of_some_sheets_checks_those_and_not_the_others(
     for only in (None, {"督查"}, {"走访", "督查"}):
         with pytest.raises(BookReadError, match="DTD"):
             read_raw_sheets(book, only=only)
+
+
+def test_the_scan_inflates_every_part_as_zipfile_does(example_master: Path, tmp_path: Path) -> None:
+    """The safety scan inflates parts itself: the bytes must be zipfile's, deflated or stored."""
+    import zipfile
+
+    from campaign_report.adapters.xlsx_reader import _inflated
+
+    stored = tmp_path / "stored.xlsx"
+    with zipfile.ZipFile(example_master) as src, zipfile.ZipFile(stored, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info), zipfile.ZIP_STORED)
+    for book in (example_master, stored):
+        with zipfile.ZipFile(book) as archive, book.open("rb") as raw:
+            infos = archive.infolist()
+            assert len(infos) > 10
+            for info in infos:
+                assert b"".join(_inflated(archive, raw, info)) == archive.read(info), info
+    assert read_raw_sheets(stored)["走访"].rows == read_raw_sheets(example_master)["走访"].rows
+
+
+@pytest.mark.parametrize(
+    ("prolog", "refused"),
+    [
+        (b'?><!-- a note --><?pi x?>\n<!DOCTYPE x [<!ENTITY e "e">]>', True),
+        (b"?>" + b"<!-- " + b"x" * 300_000 + b" --><!DOCTYPE x>", True),  # over the size cap
+        (b"?><!-- <!DOCTYPE x> is only written in this note -->", False),
+        (b"?>\n  ", False),
+    ],
+)
+def test_a_dtd_is_looked_for_before_the_root_element(
+    example_master: Path, tmp_path: Path, prolog: bytes, refused: bool
+) -> None:
+    def changed(xml: bytes) -> bytes:
+        return xml.replace(b"?>", prolog, 1)
+
+    book = _with_sheet_part_changed(example_master, tmp_path / "台账.xlsx", "走访", changed)
+    if refused:
+        with pytest.raises(BookReadError, match="DTD|开头异常"):
+            read_raw_sheets(book)
+    else:
+        assert read_raw_sheets(book)["走访"].rows == read_raw_sheets(example_master)["走访"].rows

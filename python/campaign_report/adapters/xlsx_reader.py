@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..errors import BookReadError
 from ..model import CellError, RawSheet
@@ -105,7 +106,7 @@ def inspect(path: Path, only: Collection[str] | None = None) -> Shape:
     path = Path(path)
     shape = Shape()
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(path) as archive, path.open("rb") as raw:
             infos = archive.infolist()
             names = {i.filename for i in infos}
             book = next((n for n in sorted(names) if n.endswith("workbook.xml")), None)
@@ -115,17 +116,60 @@ def inspect(path: Path, only: Collection[str] | None = None) -> Shape:
             first = {book, _rels_of(book)}  # scanned (no DTD) before they are parsed below
             for info in infos:
                 if info.filename in first:
-                    _scan_part(path, archive, info, shape)
+                    _scan_part(path, _inflated(archive, raw, info), info.filename, shape)
             unread = _unread_sheet_parts(archive, book, only) if only is not None else set()
             for info in infos:
                 wanted = info.filename not in first and info.filename not in unread
                 if wanted and info.filename.endswith((".xml", ".rels", ".vml")):
-                    _scan_part(path, archive, info, shape)
+                    _scan_part(path, _inflated(archive, raw, info), info.filename, shape)
     except BookReadError:
         raise
     except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError) as error:
         raise BookReadError(f"无法读取工作簿“{path.name}”：文件已损坏或已加密（{error}）") from None
     return shape
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and extra's lengths
+
+
+def _inflated(archive: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A part's bytes in chunks of at most ``_CHUNK``, inflated straight with zlib.
+
+    zipfile's reader costs tens of microseconds a part and checks a CRC on every byte; a
+    book has dozens of parts and a unit's copy is read thirty times over, so the common
+    methods are inflated here (the CRC is the reader's business, not this scan's).
+    """
+    if info.flag_bits & 0x1:
+        raise RuntimeError(f"{info.filename} 已加密")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        with archive.open(info) as stream:  # bzip2, lzma: rare, zipfile knows them
+            while chunk := stream.read(_CHUNK):
+                yield chunk
+        return
+    raw.seek(info.header_offset)
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack(raw.read(_LOCAL_HEADER.size))
+    if signature != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"{info.filename} 的文件头有误")
+    raw.seek(name_length + extra_length, 1)
+    left = info.compress_size
+    if info.compress_type == zipfile.ZIP_STORED:
+        while left > 0 and (chunk := raw.read(min(_CHUNK, left))):
+            left -= len(chunk)
+            yield chunk
+        return
+    inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+    while not inflate.eof:
+        if inflate.unconsumed_tail:
+            chunk = inflate.decompress(inflate.unconsumed_tail, _CHUNK)
+        elif left > 0 and (piece := raw.read(min(_CHUNK, left))):
+            left -= len(piece)
+            chunk = inflate.decompress(piece, _CHUNK)
+        else:
+            break  # the data ends early: the reader will say the file is damaged
+        if chunk:
+            yield chunk
+    if rest := inflate.flush():
+        yield rest
 
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -165,37 +209,61 @@ def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
             raise BookReadError(_bomb(path, info))
 
 
-def _scan_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo, shape: Shape) -> None:
+def _scan_part(path: Path, chunks: Iterator[bytes], name: str, shape: Shape) -> None:
     """Read one part in chunks, counting real bytes (a zip header may lie about them)."""
-    sheet = info.filename.startswith("xl/worksheets/")
+    sheet = name.startswith("xl/worksheets/")
     max_row = max_col = last_row = 0
-    tail = b""
-    with archive.open(info) as stream:
-        while chunk := stream.read(_CHUNK):
-            shape.uncompressed += len(chunk)
-            if shape.uncompressed > MAX_UNCOMPRESSED:
-                raise BookReadError(_too_big(path, shape.uncompressed))
-            text = tail + chunk
-            if b"<!DOCTYPE" in text or b"<!ENTITY" in text:
-                raise BookReadError(
-                    f"“{path.name}”含有 Excel 不会写入的 DTD 声明（可能是恶意文件），已拒绝读取"
-                )
-            if sheet:
-                shape.error_cells = shape.error_cells or (
-                    _ERROR_MARK in text and bool(_ERROR_CELL.search(text))
-                )
-                # The last row holding a cell: only its number matters, so look from the end
-                # (a million formatted empty rows hold no cell and do not count).
-                cell = text.rfind(b"<c ")  # a bare <c> can only stand after the last <c …>
-                cell = max(cell, text.rfind(b"<c>", max(cell, 0)))
-                if cell >= 0:
-                    max_row = max(max_row, _row_before(text, cell) or last_row)
-                last_row = _row_before(text, len(text)) or last_row
-                for letters in _WIDE_CELL.findall(text):
-                    max_col = max(max_col, _column_number(letters))
-            tail = text[-256:]
+    tail = head = b""
+    prolog_read = False
+    for chunk in chunks:
+        shape.uncompressed += len(chunk)
+        if shape.uncompressed > MAX_UNCOMPRESSED:
+            raise BookReadError(_too_big(path, shape.uncompressed))
+        if not prolog_read:
+            head += chunk
+            prolog_read = _prolog_read(path, head)
+        if not sheet:
+            continue
+        text = tail + chunk
+        shape.error_cells = shape.error_cells or (
+            _ERROR_MARK in text and bool(_ERROR_CELL.search(text))
+        )
+        # The last row holding a cell: only its number matters, so look from the end
+        # (a million formatted empty rows hold no cell and do not count).
+        cell = text.rfind(b"<c ")  # a bare <c> can only stand after the last <c …>
+        cell = max(cell, text.rfind(b"<c>", max(cell, 0)))
+        if cell >= 0:
+            max_row = max(max_row, _row_before(text, cell) or last_row)
+        last_row = _row_before(text, len(text)) or last_row
+        for letters in _WIDE_CELL.findall(text):
+            max_col = max(max_col, _column_number(letters))
+        tail = text[-256:]
+    if not prolog_read:
+        _prolog_read(path, head, ended=True)
     if sheet:
         shape.dense_cells = max(shape.dense_cells, max_row * max(max_col, 26))
+
+
+# What may stand before an XML document's root element: a byte-order mark, the declaration,
+# comments, processing instructions, space. A DTD can only stand there, so only there is it
+# looked for (not in megabytes of cells).
+_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.S)
+_MAX_PROLOG = 1 << 16  # Excel writes about 60 bytes
+
+
+def _prolog_read(path: Path, head: bytes, ended: bool = False) -> bool:
+    """True once ``head`` reaches the root element; refuse a DTD (or a prolog no writer makes)."""
+    end = _PROLOG.match(head).end()  # type: ignore[union-attr]  # matches the empty string
+    after = head[end : end + 9]
+    if not ended and (len(after) < 9 or after.startswith((b"<?", b"<!--"))):
+        if len(head) > _MAX_PROLOG:
+            raise BookReadError(f"“{path.name}”的内容开头异常（不像 Excel 写出的文件），已拒绝读取")
+        return False  # the prolog goes on in the next chunk
+    if after.startswith(b"<!"):
+        raise BookReadError(
+            f"“{path.name}”含有 Excel 不会写入的 DTD 声明（可能是恶意文件），已拒绝读取"
+        )
+    return True
 
 
 def _row_before(text: bytes, end: int) -> int:
