@@ -349,3 +349,13 @@ def test_several_mailed_back_copies_in_one_run(example: Path, edit, tmp_path: Pa
     assert not files[2]["ok"] and "不是 Excel 工作簿" in files[2]["error"]
     assert "损坏.xlsx" in captured.err and "不是 Excel 工作簿" in captured.err
     assert main(["validate", str(good), str(example), "--no-copy"]) == 1
+
+
+def test_an_overdue_project_without_a_name_is_still_named_sanely(example: Path, edit) -> None:
+    editor = edit(example)
+    editor.set("实事项目", 5, "完成时限", dt.datetime(2008, 4, 1))
+    editor.set("实事项目", 5, "项目名称", None)
+    editor.save()
+    issues = validate(open_book(example)).issues
+    (overdue,) = [i for i in issues if i.rule == "project_overdue"]
+    assert overdue.message.startswith("项目“”已过完成时限") and "nan" not in overdue.message

@@ -333,17 +333,18 @@ class _Cells:
     @classmethod
     def of(cls, values: Sequence[Any]) -> _Cells:
         count = len(values)
+        cells = values if isinstance(values, np.ndarray) else _objects(values)
         try:
-            kinds = set(map(type, values))
-            if len(kinds & _NUMBER_TYPES) > 1:  # 1, 1.0 and True are equal keys: keep apart
+            codes, found = pd.factorize(cells)
+            uniques = found.tolist()  # None and NaN got code -1
+            # 1, 1.0 and True are equal keys: where numbers are, keep their types apart.
+            numbers = not set(map(type, uniques)).isdisjoint(_NUMBER_TYPES)
+            if numbers and len(set(map(type, cells)) & _NUMBER_TYPES) > 1:
                 keyed = np.fromiter(
-                    zip(map(type, values), values, strict=True), dtype=object, count=count
+                    zip(map(type, cells), cells, strict=True), dtype=object, count=count
                 )
                 codes, found = pd.factorize(keyed)
                 uniques = [value for _, value in found]
-            else:
-                codes, found = pd.factorize(np.fromiter(values, dtype=object, count=count))
-                uniques = list(found)  # None and NaN got code -1
         except TypeError:  # an unhashable value (a live host may hand over anything)
             return cls(np.arange(count), list(values))
         if "" in uniques:  # calamine's blank: the same None as every other reader's
@@ -368,6 +369,11 @@ class _Cells:
         """An object array holding, for each row, the entry of ``per_value`` for its value."""
         return _objects(per_value)[self.codes]
 
+    def short_texts(self, longest: int, test: Callable[[str], bool]) -> np.ndarray:
+        """``test`` of each row's value that is text of at most ``longest`` characters."""
+        per_value = [isinstance(v, str) and len(v) <= longest and test(v) for v in self.uniques]
+        return np.array(per_value, dtype=bool)[self.codes]
+
     def blank(self) -> np.ndarray:
         """Whether each row's value is blank, as a boolean array."""
         return np.array(nm.blank_flags(self.uniques), dtype=bool)[self.codes]
@@ -387,13 +393,21 @@ def _objects(values: Sequence[Any]) -> np.ndarray:
     return np.fromiter(values, dtype=object, count=len(values))
 
 
-def _transpose(body: Sequence[Sequence[Any]], positions: dict[str, int]) -> dict[str, tuple]:
+def _transpose(body: Sequence[Sequence[Any]], positions: dict[str, int]) -> dict[str, Any]:
     """The cells of each wanted column, in one C-level pass over the rows."""
     if not positions:
         return {}
     if not body:
         return {key: () for key in positions}
     width = max(positions.values()) + 1
+    if len(set(map(len, body))) == 1 and len(body[0]) >= width:  # a reader's rectangle
+        grid = np.empty((len(body), len(body[0])), dtype=object)
+        try:
+            grid[:] = body
+        except ValueError:  # every cell a sequence of one length: numpy sees a 3rd axis
+            pass
+        else:
+            return {key: np.ascontiguousarray(grid[:, pos]) for key, pos in positions.items()}
     if max(map(len, body)) > 2 * width:  # far more cells than wanted: cut them first
         body = [row[:width] for row in body]
     columns = list(itertools.zip_longest(*body))
@@ -410,7 +424,7 @@ def _kept_rows(cells: dict[str, _Cells], count: int) -> np.ndarray:
     suspects = np.zeros(count, dtype=bool)
     for column in cells.values():
         filled |= ~column.blank()
-        suspects |= column.flags(_may_be_total_label)
+        suspects |= column.short_texts(_TOTAL_LABEL_CHARS, _is_total_label)
     for i in np.flatnonzero(suspects & filled):
         texts = (c[i] for c in cells.values() if isinstance(c[i], str) and not nm.is_blank(c[i]))
         first = next(texts, None)
@@ -422,10 +436,6 @@ def _kept_rows(cells: dict[str, _Cells], count: int) -> np.ndarray:
 def _record_rows(cells: dict[str, Sequence[Any]], count: int) -> list[int]:
     """Indices of the rows of ``cells`` (column key -> values) that carry a record."""
     return _kept_rows({k: _Cells.of(v) for k, v in cells.items()}, count).tolist()
-
-
-def _may_be_total_label(value: Any) -> bool:
-    return isinstance(value, str) and len(value) <= _TOTAL_LABEL_CHARS and _is_total_label(value)
 
 
 _TOTAL_LABEL_CHARS = 12  # a total label with its spacing (as collect judges); longer: content
@@ -520,11 +530,13 @@ def _parse_texts(
     values: list[Any] = []
     failed: dict[int, nm.Parsed] = {}
     for index, value in enumerate(uniques):
-        if isinstance(value, str) and (isinstance(value, CellError) or _is_error_value(value)):
+        if type(value) is str and "#" not in value:  # the commonest: no error value possible
+            values.append(clean(value) or None)  # a cleaner leaves nothing of a blank
+        elif isinstance(value, str) and (isinstance(value, CellError) or _is_error_value(value)):
             failed[index] = nm.Parsed(None, ok=False)
             values.append(None)
         else:
-            values.append(clean(value) or None)  # a cleaner leaves nothing of a blank
+            values.append(clean(value) or None)
     return values, failed
 
 
@@ -636,7 +648,7 @@ def _resolve_ditto_cells(
     cells: _Cells, marks: frozenset[str]
 ) -> tuple[_Cells, dict[int, tuple[str, Any]]]:
     """:func:`_resolve_dittos` on factorised cells (most columns hold no mark at all)."""
-    if not any(_is_ditto(v, marks) for v in cells.uniques):
+    if not any(isinstance(v, str) and len(v) <= 8 and _is_ditto(v, marks) for v in cells.uniques):
         return cells, {}
     values, copied = _resolve_dittos(cells.values().tolist(), marks)
     return _Cells.of(values), copied

@@ -473,7 +473,7 @@ def projects_on_time(book: CampaignBook) -> Iterator[Issue]:
             WARNING,
             index,
             s.sheet.column("progress"),
-            value=data.at[index, "name"],
+            value=display(data.at[index, "name"]),  # a blank name: "", never "nan"
             deadline=display(_date(data.at[index, "deadline"])),
         )
 
@@ -558,13 +558,18 @@ def _roster_agrees(book: CampaignBook, check: dict[str, Any]) -> Iterator[Issue]
         if not s or not (person_key in s.table.columns and key in s.table.columns):
             continue
         data = s.table.data
-        judged: dict[tuple[Any, Any], tuple[str, dict[str, str]] | None] = {}
+        pairs = dict.fromkeys(zip(data[person_key], data[key], strict=True))  # each pair once
+        judged = {
+            pair: found
+            for pair in pairs
+            if isinstance(pair[1], str)
+            and isinstance(pair[0], (str, tuple))
+            and (found := _disagreement(roster, *pair))
+        }
+        if not judged:
+            continue
         for index, names, value in zip(data.index, data[person_key], data[key], strict=True):
-            if not isinstance(value, str) or not isinstance(names, (str, tuple)):
-                continue
-            if (names, value) not in judged:
-                judged[names, value] = _disagreement(roster, names, value)
-            if found := judged[names, value]:
+            if found := judged.get((names, value)):
                 name, expected = found
                 yield s.issue(
                     check["id"],
