@@ -359,3 +359,25 @@ def test_an_overdue_project_without_a_name_is_still_named_sanely(example: Path, 
     issues = validate(open_book(example)).issues
     (overdue,) = [i for i in issues if i.rule == "project_overdue"]
     assert overdue.message.startswith("项目“”已过完成时限") and "nan" not in overdue.message
+
+
+def test_issues_made_in_bulk_are_those_made_one_by_one(example: Path) -> None:
+    """Rules that find many rows make their issues from arrays; nothing may differ."""
+    from campaign_report.validate import _Sheet
+
+    book = open_book(example)
+    sheet = _Sheet(book, book.table("visits"))
+    column = sheet.sheet.columns[3]
+    indices = [0, 2, 5, 11]
+    others = [9, 8, 7, 6]
+    bulk = sheet.issues(
+        "duplicate_row", "警告", indices, column, each={"other_row": others}, fields="甲、乙"
+    )
+    one_by_one = [
+        sheet.issue("duplicate_row", "警告", i, column, other_row=o, fields="甲、乙")
+        for i, o in zip(indices, others, strict=True)
+    ]
+    assert bulk == one_by_one
+    assert len({i.row for i in bulk}) == 4 and all(i.unit and i.value for i in bulk)
+    assert bulk[0].message == "与第9行重复（甲、乙相同），请删除多余的一行。"
+    assert sheet.issues("required", "错误", [], column) == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,6 +130,50 @@ class _Sheet:
             rule_id, severity, self.sheet.name, message, row, col, column.header, typed, unit
         )
 
+    def issues(
+        self,
+        rule_id: str,
+        severity: str,
+        indices: Sequence[Any],
+        column: Column,
+        each: dict[str, Sequence[Any]] | None = None,
+        **fields: Any,
+    ) -> list[Issue]:
+        """Many issues of one rule on one column, from arrays: no pandas access an issue.
+
+        ``each`` holds message fields that differ from issue to issue (one entry per index);
+        ``fields`` those all of them share.
+        """
+        if not len(indices):
+            return []
+        at = self.table.data.index.get_indexer(indices)
+        rows = self.table.data[ROW].to_numpy()[at].tolist()
+        col = self.table.columns.get(column.key)
+        if column.key in self.table.raw:
+            typed = [display(v) for v in self.table.raw[column.key].to_numpy(object)[at]]
+        else:
+            typed = [""] * len(at)
+        key = self.sheet.unit_column
+        units = self.table.data[key].to_numpy(object)[at] if key else [""] * len(at)
+        varying = zip(*each.values(), strict=True) if each else [()] * len(at)
+        extras = [dict(zip(each or (), more, strict=True)) for more in varying]
+        common = {"header": column.header, "sheet": self.sheet.name, **fields}
+        message = self.book.definition.message
+        return [
+            Issue(
+                rule_id,
+                severity,
+                self.sheet.name,
+                message(rule_id, **{"value": value, **common, **extra}),
+                row,
+                col,
+                column.header,
+                value,
+                unit if isinstance(unit, str) else "",
+            )
+            for row, value, unit, extra in zip(rows, typed, units, extras, strict=True)
+        ]
+
     def unit_of(self, index: Any) -> str:
         key = self.sheet.unit_column
         if not key:
@@ -202,8 +246,7 @@ def required(book: CampaignBook) -> Iterator[Issue]:
             if column.required and s.present(column):
                 # A blank cell reads as no value: only rows without one can be blank.
                 unread = s.table.raw[column.key][s.table.data[column.key].isna().to_numpy()]
-                for index in unread.index[_blank_mask(unread)]:
-                    yield s.issue("required", ERROR, index, column)
+                yield from s.issues("required", ERROR, unread.index[_blank_mask(unread)], column)
 
 
 @rule
@@ -359,17 +402,14 @@ def duplicate_rows(book: CampaignBook) -> Iterator[Issue]:
         groups = [keyed[k] for k in keys]
         rows = s.table.data.loc[keyed.index, ROW]
         first_rows = rows.groupby(groups, dropna=False, sort=False).transform("first")
-        column = s.sheet.column(keys[0])
-        fields = "、".join(s.sheet.column(k).header for k in keys)
-        for index in keyed.index[dupes]:
-            yield s.issue(
-                "duplicate_row",
-                WARNING,
-                index,
-                column,
-                other_row=int(first_rows[index]),
-                fields=fields,
-            )
+        yield from s.issues(
+            "duplicate_row",
+            WARNING,
+            keyed.index[dupes],
+            s.sheet.column(keys[0]),
+            each={"other_row": first_rows[dupes].tolist()},
+            fields="、".join(s.sheet.column(k).header for k in keys),
+        )
 
 
 def _duplicate_keys(values: pd.Series) -> pd.Series:
