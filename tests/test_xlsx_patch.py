@@ -150,3 +150,32 @@ def test_the_patcher_writes_a_sound_zip_with_unique_table_ids(
     for name in parts:
         if name.endswith(".xml") and not name.startswith(("[", "_rels", "docProps")):
             assert f'PartName="/{name}"' in types or name.endswith(".rels"), name
+
+
+def _issues_sheet(path: Path) -> tuple[list[tuple], dict[str, str], dict[str, str], str]:
+    sheet = openpyxl.load_workbook(path)[outputs.ISSUES_SHEET]
+    rows = [tuple(c.value for c in row) for row in sheet.iter_rows()]
+    links = {c.coordinate: c.hyperlink.location for row in sheet.iter_rows() for c in row
+             if c.hyperlink}  # fmt: skip
+    blue = {c.coordinate: c.font.color.rgb for row in sheet.iter_rows() for c in row
+            if c.hyperlink and c.font.color is not None}  # fmt: skip
+    return rows, links, blue, str(dict(sheet.tables.items()))
+
+
+def test_issue_rows_past_openpyxls_share_are_the_same_rows(
+    example: Path, edit, tmp_path: Path, monkeypatch
+) -> None:
+    """Rows past the first BY_OPENPYXL are streamed as XML; nothing may tell them apart."""
+    editor = edit(example)
+    for row in range(3, 12):
+        editor.set("走访", row, "对象名称", None)
+    editor.set("走访", 35, "走访人", "张三丰 ")
+    editor.save()
+    _, whole = check_file(example, tmp_path / "whole.xlsx")
+    monkeypatch.setattr(xlsx_writer, "BY_OPENPYXL", 2)
+    _, streamed = check_file(example, tmp_path / "streamed.xlsx")
+    rows, links, blue, tables = _issues_sheet(streamed)
+    assert len(rows) > 10 and len(links) >= 10 and set(blue.values()) == {"000563C1"}
+    assert (rows, links, blue, tables) == _issues_sheet(whole)
+    with zipfile.ZipFile(streamed) as archive:
+        assert archive.testzip() is None

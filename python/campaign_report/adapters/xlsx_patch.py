@@ -85,12 +85,13 @@ def write_patched_copy(
     for name in tool_book.sheetnames:
         book.remove_sheet(name)
     by_sheet: dict[str, dict[int, dict[int, outputs.CellMark | None]]] = defaultdict(dict)
+    parts = book.parts  # a property that walks the sheet list: once, not once a mark
     for sheet, ref in clear:
         match = re.fullmatch(r"([A-Z]{1,3})(\d+)", ref)
-        if match and sheet in book.parts:
+        if match and sheet in parts:
             by_sheet[sheet].setdefault(int(match[2]), {})[column_number(match[1])] = None
     for mark in marks:
-        if mark.sheet in book.parts:
+        if mark.sheet in parts:
             by_sheet[mark.sheet].setdefault(mark.row, {})[mark.col] = mark
     for sheet, cells in by_sheet.items():
         _SheetEditor(book, sheet).apply(cells)
@@ -775,6 +776,12 @@ class _ToolPackage:
         }
         strings = [r.target for r in self.book.rels if r.type.endswith("/sharedStrings")]
         self._strings = _shared_strings(self.package.read(strings[0])) if strings else []
+        # rows the writer kept out of openpyxl (see xlsx_writer.StreamedRows): added as XML
+        self._streamed = {
+            part: rows
+            for name, part in self.sheets
+            if (rows := getattr(tool_book[name], "streamed_rows", None)) is not None
+        }
 
     def content_type(self, part: str) -> str:
         if part in self._overrides:
@@ -784,6 +791,8 @@ class _ToolPackage:
     def sheet_xml(self, part: str, target: _Styles) -> str:
         """The sheet with its styles renumbered into ``target`` and its strings inline."""
         xml = self.package.read(part).decode("utf-8")
+        if part in self._streamed:
+            xml = self._streamed[part].spliced(xml)
         source = self.book.styles
 
         def restyle(match: re.Match) -> str:
