@@ -179,3 +179,22 @@ def test_issue_rows_past_openpyxls_share_are_the_same_rows(
     assert (rows, links, blue, tables) == _issues_sheet(whole)
     with zipfile.ZipFile(streamed) as archive:
         assert archive.testzip() is None
+
+
+def test_notes_written_as_text_are_the_bytes_lxml_writes() -> None:
+    """A sheet's first notes are written as text (millions of lxml elements otherwise)."""
+    from lxml import etree
+
+    from campaign_report.adapters import xlsx_patch as patch
+    from campaign_report.adapters.xlsx_package import to_xml
+
+    notes = {
+        (5, 4): "【错误】“对象类别”不能为空，请填写。",
+        (2, 1): '【警告】与第1行重复\n【提示】A&B <c> "引号" \r 回车',
+        (1048576, 16384): "x" * 300,
+    }
+    for block in (1, 3):
+        comments, drawing = patch._empty_comments(), patch._empty_drawing(block)
+        patch._add_notes(comments, drawing, notes, 1024 * block + 1)
+        expected = (to_xml(comments), etree.tostring(drawing, encoding="UTF-8"))
+        assert patch._new_notes_xml(notes, block) == expected

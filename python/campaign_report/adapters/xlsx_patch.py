@@ -201,6 +201,8 @@ class _Workbook:
         data = tool.package.read(part)
         if part in tool.sheet_parts:
             data = tool.sheet_xml(part, self.styles).encode("utf-8")
+            if part in tool.streamed:
+                data = tool.streamed[part].spliced(data)
         elif "/tables/" in part:
             data = self._renumber_table(data)
         self.package.write(new_part, data)
@@ -466,11 +468,9 @@ class _SheetEditor:
         comments_part = package.unused_name("xl/comments/comment{}.xml")
         vml_part = package.unused_name("xl/drawings/vmlDrawing{}.vml")
         block = int(re.search(r"(\d+)\.vml$", vml_part)[1])
-        comments = _empty_comments()
-        drawing = _empty_drawing(block)
-        _add_notes(comments, drawing, notes, 1024 * block + 1)
-        package.write(comments_part, to_xml(comments))
-        package.write(vml_part, etree.tostring(drawing, encoding="UTF-8"))
+        comments, drawing = _new_notes_xml(notes, block)
+        package.write(comments_part, comments)
+        package.write(vml_part, drawing)
         used = {r.id for r in rels}
         comments_id, vml_id = _free_id(used, "rIdC"), _free_id(used | {"rIdC1"}, "rIdV")
         rels += [Relationship(comments_id, COMMENTS, comments_part)]
@@ -712,6 +712,55 @@ def _add_notes(
         drawing.append(_note_shape(number, row, col, note))
 
 
+def _new_notes_xml(notes: dict[tuple[int, int], str], block: int) -> tuple[bytes, bytes]:
+    """The comments part and the VML drawing of a sheet that had no notes, as bytes.
+
+    What :func:`_add_notes` builds with lxml, written as text: a checked copy of a book with
+    hundreds of thousands of issues would otherwise hold millions of elements (gigabytes).
+    """
+    comments, drawing = _empty_comments(), _empty_drawing(block)
+    authors = comments.find(f"{_M}authors")
+    etree.SubElement(authors, f"{_M}author").text = outputs.MARK_AUTHOR
+    entries, shapes = [], []
+    for number, ((row, col), note) in enumerate(sorted(notes.items()), start=1024 * block + 1):
+        text = _xml_text(note)
+        entries.append(
+            f'<comment ref="{column_letter(col)}{row}" authorId="0"><text>'
+            f'<t xml:space="preserve">{text}</t></text></comment>'
+        )
+        shapes.append(_note_shape_xml(number, row, col, note))
+    head = to_xml(comments).decode("utf-8")
+    body = "".join(entries)
+    comments_xml = head.replace("<commentList/>", f"<commentList>{body}</commentList>", 1)
+    drawing_xml = etree.tostring(drawing, encoding="UTF-8").decode("utf-8")
+    drawing_xml = drawing_xml[: drawing_xml.rindex("</xml>")] + "".join(shapes) + "</xml>"
+    return comments_xml.encode("utf-8"), drawing_xml.encode("utf-8")
+
+
+def _xml_text(text: str) -> str:
+    """Text as lxml writes it in an element: &, <, > escaped, a carriage return as &#13;."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
+
+
+def _note_shape_xml(number: int, row: int, col: int, note: str) -> str:
+    """:func:`_note_shape` as the text lxml writes for it inside the drawing."""
+    height = 40 + 20 * note.count("\n") + len(note) // 2
+    anchor = f"{col}, 15, {max(row - 2, 0)}, 2, {col + 3}, 15, {row + 3}, 16"
+    return (
+        f'<v:shape id="_x0000_s{number}" type="#_x0000_t202" style="position:absolute;'
+        f"margin-left:59.25pt;margin-top:1.5pt;width:240pt;height:{height * 0.75:.1f}pt;"
+        f'z-index:{number % 1024 or 1};visibility:hidden" fillcolor="#ffffe1" '
+        'o:insetmode="auto"><v:fill color2="#ffffe1"/>'
+        '<v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
+        '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"/></v:textbox>'
+        '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+        f"<x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>"
+        f"<x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column></x:ClientData></v:shape>"
+    )
+
+
 def _note_shape(number: int, row: int, col: int, note: str) -> etree._Element:
     height = 40 + 20 * note.count("\n") + len(note) // 2  # px, as the openpyxl writer sizes it
     shape = etree.Element(
@@ -777,7 +826,7 @@ class _ToolPackage:
         strings = [r.target for r in self.book.rels if r.type.endswith("/sharedStrings")]
         self._strings = _shared_strings(self.package.read(strings[0])) if strings else []
         # rows the writer kept out of openpyxl (see xlsx_writer.StreamedRows): added as XML
-        self._streamed = {
+        self.streamed = {
             part: rows
             for name, part in self.sheets
             if (rows := getattr(tool_book[name], "streamed_rows", None)) is not None
@@ -791,8 +840,6 @@ class _ToolPackage:
     def sheet_xml(self, part: str, target: _Styles) -> str:
         """The sheet with its styles renumbered into ``target`` and its strings inline."""
         xml = self.package.read(part).decode("utf-8")
-        if part in self._streamed:
-            xml = self._streamed[part].spliced(xml)
         source = self.book.styles
 
         def restyle(match: re.Match) -> str:

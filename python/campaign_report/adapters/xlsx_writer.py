@@ -186,7 +186,7 @@ def _write_issues_sheet(
     if written < len(rows):
         first = 4 + written
         links = [_link(i, sheet_names) for i in result.issues[written:]]
-        sheet.streamed_rows = StreamedRows.of(first, rows[written:], links)  # type: ignore[attr-defined]
+        sheet.streamed_rows = StreamedRows(first, rows[written:], links)  # type: ignore[attr-defined]
     styled = None  # the first link cell; the others share its style (no Font hashed a row)
     for offset, issue in enumerate(result.issues[:written], start=4):
         if issue.cell and issue.sheet in sheet_names:
@@ -215,62 +215,66 @@ def _link(issue: Any, sheet_names: Sequence[str]) -> str | None:
 
 @dataclass(frozen=True)
 class StreamedRows:
-    """Table rows as worksheet XML, for the patcher to add after the rows openpyxl wrote.
+    """Table rows the patcher adds as XML after the rows openpyxl wrote.
 
-    Values are inline text, like every string the tool writes; the cell column of a row
-    with a link takes the link cells' style (:data:`LINK_STYLE` stands for its number).
+    The XML is made when the sheet is copied into the book, straight into the part's bytes
+    (no text of the whole lot in between). Values are inline text, like every string the
+    tool writes; the cell column of a row with a link takes the link cells' style.
     """
 
     first: int
-    last: int
-    rows_xml: str
-    links_xml: str
+    rows: Sequence[Sequence[Any]]
+    links: Sequence[str | None]
 
-    @classmethod
-    def of(cls, first: int, rows: Sequence[Sequence[Any]], links: Sequence[str | None]) -> Any:
-        letters = [get_column_letter(c) for c in range(1, max(map(len, rows)) + 1)]
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1
+
+    def spliced(self, xml: bytes) -> bytes:
+        """The sheet as saved (styles already renumbered), with these rows and their links."""
+        link = re.search(rb'<hyperlink ref="([A-Z]+[0-9]+)"', xml)
+        cell = link and re.search(rb'<c r="' + link[1] + rb'" s="([0-9]+)"', xml)
+        style = f' s="{cell[1].decode()}"' if cell else ""  # as openpyxl's link cells look
+        rows, links = self._xml(style)
+        end = xml.index(b"</sheetData>")
+        if links and b"</hyperlinks>" in xml:
+            at, links = xml.index(b"</hyperlinks>"), links
+        elif links:  # the schema's place: after the data, before the page settings
+            at = min(i for i in (xml.find(b"<printOptions"), xml.find(b"<pageMargins")) if i >= 0)
+            links = [b"<hyperlinks>", *links, b"</hyperlinks>"]
+        else:
+            at = end
+        head = re.sub(
+            rb'(<dimension ref="[A-Z]+1:[A-Z]+)[0-9]+"',
+            rb"\g<1>" + str(self.last).encode() + b'"',
+            xml[:end],
+            count=1,
+        )
+        return b"".join([head, *rows, xml[end:at], *links, xml[at:]])
+
+    def _xml(self, style: str) -> tuple[list[bytes], list[bytes]]:
+        letters = [get_column_letter(c) for c in range(1, max(map(len, self.rows)) + 1)]
         link_col = outputs.CELL_COLUMN
-        parts, link_parts = [], []
-        for number, (values, link) in enumerate(zip(rows, links, strict=True), start=first):
+        rows, links = [], []
+        for number, (values, link) in enumerate(zip(self.rows, self.links, strict=True)):
+            number += self.first
             cells = []
             for col, value in enumerate(values):
                 if value is None or value == "":
                     continue
-                style = _LINK_STYLE if link and col == link_col else ""
-                ref = f"{letters[col]}{number}"
+                at = f'r="{letters[col]}{number}"{style if link and col == link_col else ""}'
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     text = xml_escape(_text(str(value)))
                     space = ' xml:space="preserve"' if text != text.strip() else ""
-                    cells.append(
-                        f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
-                    )
+                    cells.append(f'<c {at} t="inlineStr"><is><t{space}>{text}</t></is></c>')
                 else:
-                    cells.append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
-            parts.append(f'<row r="{number}">{"".join(cells)}</row>')
+                    cells.append(f"<c {at}><v>{value!r}</v></c>")
+            rows.append(f'<row r="{number}">{"".join(cells)}</row>'.encode())
             if link:
-                ref = f"{letters[link_col]}{number}"
                 target = xml_escape(link, {'"': "&quot;"})
-                link_parts.append(f'<hyperlink ref="{ref}" location="{target}"/>')
-        return cls(first, first + len(rows) - 1, "".join(parts), "".join(link_parts))
-
-    def spliced(self, xml: str) -> str:
-        """The sheet openpyxl saved, with these rows, their links and the full extent."""
-        link = re.search(r'<hyperlink ref="([A-Z]+[0-9]+)"', xml)
-        cell = link and re.search(rf'<c r="{link[1]}" s="([0-9]+)"', xml)
-        style = f' s="{cell[1]}"' if cell else ""  # the link cells openpyxl wrote: same look
-        rows = self.rows_xml.replace(_LINK_STYLE, style)
-        xml = xml.replace("</sheetData>", rows + "</sheetData>", 1)
-        if self.links_xml and "</hyperlinks>" in xml:
-            xml = xml.replace("</hyperlinks>", self.links_xml + "</hyperlinks>", 1)
-        elif self.links_xml:  # the schema's place: after the data, before the page settings
-            at = min(i for i in (xml.find("<printOptions"), xml.find("<pageMargins")) if i >= 0)
-            xml = f"{xml[:at]}<hyperlinks>{self.links_xml}</hyperlinks>{xml[at:]}"
-        return re.sub(
-            r'(<dimension ref="[A-Z]+1:[A-Z]+)[0-9]+"', rf'\g<1>{self.last}"', xml, count=1
-        )
-
-
-_LINK_STYLE = ' s="<link>"'  # a stand-in no escaped text can hold (it has a "<")
+                ref = f"{letters[link_col]}{number}"
+                links.append(f'<hyperlink ref="{ref}" location="{target}"/>'.encode())
+        return rows, links
 
 
 # -- 汇总 --
