@@ -360,11 +360,6 @@ class _Cells:
     def take(self, rows: np.ndarray) -> _Cells:
         return _Cells(self.codes[rows], self.uniques)
 
-    def flags(self, test: Callable[[Any], bool]) -> np.ndarray:
-        """``test`` of each row's value, as a boolean array (one call per distinct value)."""
-        per_value = np.fromiter(map(test, self.uniques), dtype=bool, count=len(self.uniques))
-        return per_value[self.codes]
-
     def per_row(self, per_value: Sequence[Any]) -> np.ndarray:
         """An object array holding, for each row, the entry of ``per_value`` for its value."""
         return _objects(per_value)[self.codes]
