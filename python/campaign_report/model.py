@@ -313,7 +313,7 @@ def _load_table(
         else:
             blank = _Cells(np.zeros(len(rows), dtype=np.intp), [None])
             typed.update(_typed_columns(column, blank, [parse_value(column, None, *year).value]))
-    raw_frame = pd.DataFrame({key: cells.values() for key, cells in values.items()})
+    raw_frame = pd.DataFrame({key: c.values() for key, c in values.items()}, dtype=object)
     return Table(sheet, _frame(sheet, typed, rows), raw_frame, columns, header_row)
 
 
