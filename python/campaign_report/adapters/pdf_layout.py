@@ -28,6 +28,7 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +67,12 @@ def measure_many(paths: Sequence[Path]) -> list[list[TextLine] | None]:
         return found
     with tempfile.TemporaryDirectory(prefix="campaign-report-") as tmp:
         pdfs = render_pdfs([Path(paths[i]) for i in todo], Path(tmp))
-        for index, pdf in zip(todo, pdfs, strict=True):
-            found[index] = None if pdf is None else read_lines(pdf)
-            if found[index] is not None:
-                _store(keys[index], found[index])
+        with ThreadPoolExecutor(max_workers=len(pdfs)) as pool:  # one pdftotext a file, at once
+            read = list(pool.map(lambda pdf: None if pdf is None else read_lines(pdf), pdfs))
+        for index, lines in zip(todo, read, strict=True):
+            found[index] = lines
+            if lines is not None:
+                _store(keys[index], lines)
     return found
 
 
