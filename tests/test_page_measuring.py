@@ -166,5 +166,13 @@ def test_an_office_started_ahead_and_not_needed_is_stopped(office) -> None:
     with pdf_layout.office_started():
         early = pdf_layout._early
         assert early is not None
+        pipes: list[Path] = []
+        deadline = time.monotonic() + 30
+        while Path("/proc").is_dir() and not pipes and time.monotonic() < deadline:
+            time.sleep(0.2)  # until the office listens on its single-instance pipe
+            pipes = pdf_layout._office_sockets(early.pid)
+        assert pipes or not Path("/proc").is_dir()
     assert early.poll() is not None
     assert pdf_layout._early is None
+    # Killed, it could not remove its pipe from the temp folder; the stopping did.
+    assert [pipe for pipe in pipes if pipe.exists()] == []

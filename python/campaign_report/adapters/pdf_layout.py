@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -221,10 +222,37 @@ def _stop(process: subprocess.Popen[bytes], grace: float) -> None:
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=grace)
     if process.poll() is None:
+        sockets = _office_sockets(process.pid)
         with contextlib.suppress(OSError):
             os.killpg(process.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=10)
+        for pipe in sockets:  # an office that quits by itself removes its pipe; a killed one
+            with contextlib.suppress(OSError):  # cannot
+                if stat.S_ISSOCK(pipe.lstat().st_mode):
+                    pipe.unlink()
+
+
+def _office_sockets(pid: int) -> list[Path]:
+    """The named sockets of LibreOffice's single-instance pipe that the launcher ``pid`` and
+    the office it started listen on; found through /proc, so on Linux only."""
+    try:
+        children = [
+            int(child)
+            for task in Path(f"/proc/{pid}/task").iterdir()  # any of the launcher's threads
+            for child in (task / "children").read_text().split()
+        ]
+        inodes = set()
+        for owner in [pid, *children]:
+            for handle in Path(f"/proc/{owner}/fd").iterdir():
+                link = os.readlink(handle)
+                if link.startswith("socket:["):
+                    inodes.add(link[len("socket:[") : -1])
+        table = Path("/proc/net/unix").read_text().splitlines()[1:]
+    except (OSError, ValueError):
+        return []
+    fields = [line.split() for line in table]
+    return [Path(f[7]) for f in fields if len(f) >= 8 and f[6] in inodes and "/OSL_PIPE_" in f[7]]
 
 
 # -- measurements kept between runs --
