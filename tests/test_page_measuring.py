@@ -176,3 +176,17 @@ def test_an_office_started_ahead_and_not_needed_is_stopped(office) -> None:
     assert pdf_layout._early is None
     # Killed, it could not remove its pipe from the temp folder; the stopping did.
     assert [pipe for pipe in pipes if pipe.exists()] == []
+
+
+def test_the_oldest_entries_go_beyond_the_limit(cache, tmp_path, monkeypatch) -> None:
+    office = FakeOffice(monkeypatch)
+    monkeypatch.setattr(pdf_layout, "KEEP_ENTRIES", 2)
+    first = unmeasured(tmp_path / "a.docx", "甲。")
+    pdf_layout.measure_docx(first)
+    time.sleep(0.05)
+    for number, text in enumerate(("乙。", "丙。")):
+        pdf_layout.measure_docx(unmeasured(tmp_path / f"{number}.docx", text))
+        time.sleep(0.05)
+    assert len(list(cache.iterdir())) == 2
+    pdf_layout.measure_docx(first)  # the oldest was dropped: measured again
+    assert office.rendered.count("a.docx") == 2

@@ -74,6 +74,7 @@ def measure_many(paths: Sequence[Path]) -> list[list[TextLine] | None]:
             found[index] = lines
             if lines is not None:
                 _store(keys[index], lines)
+    _prune()
     return found
 
 
@@ -305,6 +306,18 @@ def _store(key: str | None, lines: list[TextLine]) -> None:
         return
     rows = [[line.page, line.top, line.bottom, line.left, line.text] for line in lines]
     _write_json(cache_dir() / f"{key}.json", rows)
+
+
+KEEP_ENTRIES = 600  # about three a report: the last two hundred reports, some megabytes
+
+
+def _prune() -> None:
+    """Drop the oldest entries beyond :data:`KEEP_ENTRIES`: the cache must not grow without end."""
+    with contextlib.suppress(OSError):
+        entries = [(e.stat().st_mtime, e.path) for e in os.scandir(cache_dir())]
+        for _, path in sorted(entries, reverse=True)[KEEP_ENTRIES:]:
+            with contextlib.suppress(OSError):
+                os.remove(path)
 
 
 def _write_json(path: Path, data: Any) -> None:
