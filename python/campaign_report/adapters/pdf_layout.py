@@ -266,18 +266,27 @@ def cache_dir() -> Path:
     """Where measured lines are kept: ``CAMPAIGN_REPORT_CACHE`` or the user's cache folder."""
     if os.environ.get("CAMPAIGN_REPORT_CACHE"):
         return Path(os.environ["CAMPAIGN_REPORT_CACHE"])
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        base = Path(os.environ["LOCALAPPDATA"])
+    elif os.environ.get("XDG_CACHE_HOME") and sys.platform not in ("win32", "darwin"):
+        base = Path(os.environ["XDG_CACHE_HOME"])
     else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        # Without a home folder (RuntimeError) there is no cache: every document is measured.
+        home = Path.home()
+        base = {
+            "win32": home / "AppData" / "Local",
+            "darwin": home / "Library" / "Caches",
+        }.get(sys.platform, home / ".cache")
     return base / "campaign-report" / "page-lines"
 
 
 def _cache_key(path: Path) -> str | None:
     """A digest of what decides the lines: every part of the .docx but its time stamps, and
     the LibreOffice, fonts and pdftotext that render and read it. None when unreadable."""
+    try:
+        cache_dir()
+    except RuntimeError:  # no home folder: nowhere to keep anything
+        return None
     digest = hashlib.sha256(f"{_CACHE_VERSION}\n{_setup_fingerprint()}\n".encode())
     try:
         with zipfile.ZipFile(path) as archive:
@@ -313,7 +322,7 @@ KEEP_ENTRIES = 600  # about three a report: the last two hundred reports, some m
 
 def _prune() -> None:
     """Drop the oldest entries beyond :data:`KEEP_ENTRIES`: the cache must not grow without end."""
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, RuntimeError):
         entries = [(e.stat().st_mtime, e.path) for e in os.scandir(cache_dir())]
         for _, path in sorted(entries, reverse=True)[KEEP_ENTRIES:]:
             with contextlib.suppress(OSError):
@@ -353,7 +362,10 @@ def _setup_fingerprint() -> str:
 
 
 def _font_folders(office: Path | None) -> list[Path]:
-    home = Path.home()
+    try:
+        home = Path.home()
+    except RuntimeError:
+        home = Path(os.sep, "nonexistent")
     folders = [
         Path("/usr/share/fonts"),
         Path("/usr/local/share/fonts"),
@@ -400,7 +412,7 @@ def _all_cached(inputs_key: str) -> bool:
     try:
         keys = json.loads(_notes_path(inputs_key).read_text(encoding="utf-8"))
         return bool(keys) and all((cache_dir() / f"{key}.json").is_file() for key in keys)
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError, TypeError, RuntimeError):
         return False
 
 
