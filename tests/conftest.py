@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,13 @@ def pytest_configure(config: pytest.Config) -> None:
     # xlwings' remote-interpreter book (the Excel macros' tests) needs a key when xlwings is
     # first imported; the noncommercial one covers government use. Tests only.
     os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+    # Measured page layouts are kept between runs in the user's cache folder; the tests keep
+    # theirs apart, one folder a session, so that each session measures afresh.
+    os.environ["CAMPAIGN_REPORT_CACHE"] = tempfile.mkdtemp(prefix="campaign-report-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ.pop("CAMPAIGN_REPORT_CACHE", ""), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -165,6 +165,10 @@ def _aggregate(args: argparse.Namespace) -> int:
 @command("report")
 def _report(args: argparse.Namespace) -> int:
     """生成工作总结（.docx，按 GB/T 9704-2012 排版；可同时输出 Markdown）。"""
+    from .adapters import pdf_layout
+
+    # LibreOffice's seconds of start-up overlap the imports too.
+    pdf_layout.start_early([Path(p) for p in (args.book, args.template) if p])
     from .steps import report_file
 
     try:

@@ -17,6 +17,7 @@ without one the 版记 goes on a page of its own, at its foot, made even by coun
 from __future__ import annotations
 
 import copy
+import io
 import math
 import re
 import tempfile
@@ -194,11 +195,12 @@ def write_docx(
     place, so a reader (or a crash) never sees half a file.
     """
     path = Path(path)
+    build = _Builder(document)
     if layout is None:
-        layout = fit_layout(document, measure) if measure else None
+        layout = fit_layout(document, measure, build) if measure else None
     if layout is None:
         layout = _estimated_layout(document)
-    _save_atomically(_build(document, layout), path)
+    _save_atomically(build(layout), path)
     return path
 
 
@@ -209,7 +211,9 @@ def _estimated_layout(document: Document) -> Layout:
     return estimated_layout(document)
 
 
-def fit_layout(document: Document, measure: Measure) -> Layout | None:
+def fit_layout(
+    document: Document, measure: Measure, build: _Builder | None = None
+) -> Layout | None:
     """Render, measure and adjust until the closing block sits where the standard wants it;
     None when ``measure`` cannot tell (no LibreOffice).
 
@@ -223,7 +227,7 @@ def fit_layout(document: Document, measure: Measure) -> Layout | None:
         return None
     layout = Layout()
     with tempfile.TemporaryDirectory(prefix="campaign-report-") as tmp:
-        lines_of = _Measurements(document, measure, Path(tmp))
+        lines_of = _Measurements(build or _Builder(document), measure, Path(tmp))
         for _ in range(MAX_PASSES):
             lines = lines_of(layout)
             if lines is None:
@@ -244,8 +248,8 @@ def fit_layout(document: Document, measure: Measure) -> Layout | None:
 class _Measurements:
     """The measured lines of each trial layout, rendered (in batches) when first asked for."""
 
-    def __init__(self, document: Document, measure: Measure, folder: Path) -> None:
-        self.document, self.measure, self.folder = document, measure, folder
+    def __init__(self, build: _Builder, measure: Measure, folder: Path) -> None:
+        self.build, self.measure, self.folder = build, measure, folder
         self.many: Callable[[list[Path]], list[list[TextLine] | None]] | None = getattr(
             measure, "many", None
         )
@@ -262,7 +266,7 @@ class _Measurements:
             paths = []
             for trial in trials:
                 paths.append(self.folder / f"trial-{len(self.lines) + len(paths)}.docx")
-                _build(self.document, trial).save(str(paths[-1]))
+                self.build(trial).save(str(paths[-1]))
             found = self.many(paths) if self.many is not None else [self.measure(paths[0])]
             self.lines.update(zip(trials, found, strict=True))
         return self.lines[layout]
@@ -271,7 +275,33 @@ class _Measurements:
 # --- Building ---------------------------------------------------------------------------------
 
 
-def _build(document: Document, layout: Layout = page_fit.UNMEASURED) -> WordDocument:
+class _Builder:
+    """Builds ``document`` in one layout after another.
+
+    Everything before the last block is the same in every layout (the last paragraph may give
+    its final lines to the closing's page), so it is built once, saved, and each layout starts
+    from a fresh parse of those bytes: a small part of what building it with python-docx costs.
+    """
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.shared_blocks = max(len(document.blocks) - 1, 0)
+        self._start: bytes | None = None
+
+    def __call__(self, layout: Layout = page_fit.UNMEASURED) -> WordDocument:
+        if self._start is None:
+            buffer = io.BytesIO()
+            _build_start(self.document, self.shared_blocks).save(buffer)
+            self._start = buffer.getvalue()
+        word = docx.Document(io.BytesIO(self._start))
+        _add_blocks(word, self.document.blocks, layout.tail, start=self.shared_blocks)
+        _add_closing(word, self.document, layout)
+        _add_imprint(word, self.document, layout)
+        return word
+
+
+def _build_start(document: Document, blocks: int) -> WordDocument:
+    """Page, styles, footers, properties, title, addressee and the first ``blocks`` blocks."""
     word = docx.Document()
     _setup_page(word)
     _setup_styles(word)
@@ -282,9 +312,7 @@ def _build(document: Document, layout: Layout = page_fit.UNMEASURED) -> WordDocu
     if document.addressee.strip():
         addressee = document.addressee.strip().rstrip(":：")
         _add_paragraph(word, f"{addressee}：", ADDRESSEE)
-    _add_blocks(word, document.blocks, layout.tail)
-    _add_closing(word, document, layout)
-    _add_imprint(word, document, layout)
+    _add_blocks(word, document.blocks[:blocks])
     return word
 
 
@@ -319,10 +347,14 @@ def _clean(text: str) -> str:
 
 
 def _add_blocks(
-    word: WordDocument, blocks: Sequence[Heading | Paragraph | Table], tail: str = ""
+    word: WordDocument,
+    blocks: Sequence[Heading | Paragraph | Table],
+    tail: str = "",
+    start: int = 0,
 ) -> None:
-    previous: Heading | Paragraph | Table | None = None
-    for index, block in enumerate(blocks):
+    """Add ``blocks[start:]`` (the ones before are in ``word`` already)."""
+    previous: Heading | Paragraph | Table | None = blocks[start - 1] if start else None
+    for index, block in enumerate(blocks[start:], start=start):
         if isinstance(block, Heading):
             _add_paragraph(word, block.text, _HEADING_STYLES.get(block.level, BODY))
         elif isinstance(block, Paragraph):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -209,7 +210,10 @@ _CODE_NAME = (
 def _code(env: jinja2.Environment, source: str) -> Any:
     try:
         cache = jinja2.FileSystemBytecodeCache()
-        bucket = cache.get_bucket(env, _CODE_NAME, None, source)
+        # A file a template text: the default template and an office's own (or two installed
+        # versions) do not take each other's place.
+        name = f"{_CODE_NAME}-{hashlib.sha256(source.encode('utf-8')).hexdigest()}"
+        bucket = cache.get_bucket(env, name, None, source)
         if bucket.code is not None:
             return bucket.code
     except Exception:  # no safe cache folder, or a damaged entry: compile as usual

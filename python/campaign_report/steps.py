@@ -218,12 +218,16 @@ def report_file(
 
     ``left_out`` receives the rows no statement used (未写入报告), one line a sheet.
     """
+    from .adapters import pdf_layout
+
     out = Path(out) if out else sibling(path, "工作总结", ".docx")
     _refuse_overwrite(path, out)
-    progress(f"读取“{Path(path).name}”……")
-    book = open_book(path, progress=progress)
-    progress("校验、汇总并生成工作总结……")
-    return write_report(book, out, template, markdown, force, left_out, progress)
+    inputs = [Path(path), *([Path(template)] if template else [])]
+    with pdf_layout.office_started(inputs):  # LibreOffice starts while the book is read
+        progress(f"读取“{Path(path).name}”……")
+        book = open_book(path, progress=progress)
+        progress("校验、汇总并生成工作总结……")
+        return write_report(book, out, template, markdown, force, left_out, progress)
 
 
 def write_report(
@@ -239,6 +243,21 @@ def write_report(
 
     The .docx and the .md are written together: both or, on any failure, neither.
     """
+    from .adapters import pdf_layout
+
+    with pdf_layout.office_started():  # its start-up overlaps the work up to the measuring
+        return _write_report(book, out, template, markdown, force, left_out, progress)
+
+
+def _write_report(
+    book: CampaignBook,
+    out: Path,
+    template: Path | None,
+    markdown: bool,
+    force: bool,
+    left_out: Callable[[list[str]], None] | None,
+    progress: Progress,
+) -> dict[str, Path]:
     from .adapters import pdf_layout
     from .docx_writer import write_docx
     from .report import render_document, to_markdown
