@@ -314,55 +314,63 @@ class _NewRows:
         self.layouts: dict[tuple[int, ...], tuple[_Layout, _Layout, _Layout]] = {}
 
     def row(self, number: int, row: OutRow) -> str:
-        before, same, after = self._layout(row.present if row.values is not None else ())
         values = row.values or ()
-        cells = _new_cells(number, values, before)
+        layout = self.layouts.get(row.present if values else ())
+        if layout is None:
+            layout = self._layout(row.present if values else ())
+        before, same, after = layout
+        cells = _new_cells(number, values, before) if before else ""
         if row.source:  # 合并来源, in its column (it takes the place of a value there)
             cells += _source_cell(f"{self.source_letters}{number}", row.source)
         elif same:
             cells += _new_cells(number, values, same)
-        cells += _new_cells(number, values, after)
+        if after:
+            cells += _new_cells(number, values, after)
         return f'<row r="{number}">{cells}</row>'
 
     def _layout(self, present: tuple[int, ...]) -> tuple[_Layout, _Layout, _Layout]:
         """The row's value columns left of 合并来源, in its column, and right of it."""
-        found = self.layouts.get(present)
-        if found is None:
-            columns, places = self.table.sheet.columns, {}
-            for index in present:
-                col = self.table.positions.get(columns[index].key)
-                if col is not None:
-                    places[col] = index
-            cells = [
-                (index, col, column_letter(col), self.styles.get(col))
-                for col, index in sorted(places.items())
-            ]
-            found = (
-                [c for c in cells if c[1] < self.source_col],
-                [c for c in cells if c[1] == self.source_col],
-                [c for c in cells if c[1] > self.source_col],
-            )
-            self.layouts[present] = found
+        columns, places = self.table.sheet.columns, {}
+        for index in present:
+            col = self.table.positions.get(columns[index].key)
+            if col is not None:
+                places[col] = index
+        cells = []
+        for col, index in sorted(places.items()):
+            style = self.styles.get(col)
+            cells.append((index, col, column_letter(col), style, f' s="{style}"' if style else ""))
+        found = (
+            [c for c in cells if c[1] < self.source_col],
+            [c for c in cells if c[1] == self.source_col],
+            [c for c in cells if c[1] > self.source_col],
+        )
+        self.layouts[present] = found
         return found
 
 
-_Layout = list[tuple[int, int, str, str | None]]  # (value index, column, its letters, style)
+# (value index, column, its letters, style, the style attribute)
+_Layout = list[tuple[int, int, str, str | None, str]]
+_EPOCH_DAY = _EPOCH.date()
 
 
 def _new_cells(number: int, values: tuple[Any, ...], layout: _Layout) -> str:
-    """The cells :func:`_cell` writes for ``values``, text and blanks without a call each."""
+    """The cells :func:`_cell` writes for ``values``; the common kinds without a call each."""
     out = []
-    for index, col, letters, style in layout:
+    for index, col, letters, style, s in layout:
         value = values[index]
-        if type(value) is str and not _NEEDS_ESCAPE.search(value):
-            s = f' s="{style}"' if style else ""
+        kind = type(value)
+        if kind is str and not _NEEDS_ESCAPE.search(value):
             out.append(
                 f'<c r="{letters}{number}"{s} t="inlineStr">'
                 f'<is><t xml:space="preserve">{value}</t></is></c>'
             )
         elif value is None:
             if style:
-                out.append(f'<c r="{letters}{number}" s="{style}"/>')
+                out.append(f'<c r="{letters}{number}"{s}/>')
+        elif (kind is int or kind is float) and math.isfinite(value):
+            out.append(f'<c r="{letters}{number}"{s}><v>{value!r}</v></c>')
+        elif kind is dt.date:
+            out.append(f'<c r="{letters}{number}"{s}><v>{(value - _EPOCH_DAY).days}</v></c>')
         else:
             out.append(_cell(col, number, value, style))
     return "".join(out)
