@@ -531,10 +531,10 @@ def _add_log_sheet(parts: _Parts, book: str, rels: str, result: MergeResult) -> 
     book = re.sub(r'localSheetId="(\d+)"', lambda m: f'localSheetId="{int(m[1]) + 1}"', book)
     book = re.sub(r'\s(?:activeTab|firstSheet)="\d+"', "", book)
     parts["xl/workbook.xml"] = book.encode("utf-8")
-    for name in others:
-        xml = parts[name].decode("utf-8")
-        if 'tabSelected="1"' in xml:
-            parts[name] = xml.replace(' tabSelected="1"', "").encode("utf-8")
+    for name in others:  # as bytes: the big sheets need no decoding for this
+        xml = parts[name]
+        if b'tabSelected="1"' in xml:
+            parts[name] = xml.replace(b' tabSelected="1"', b"")
     relation = f'<Relationship Id="{rid}" Type="{_WORKSHEET_TYPE}" Target="/{path}"/>'
     parts["xl/_rels/workbook.xml.rels"] = rels.replace(
         "</Relationships>", relation + "</Relationships>"
