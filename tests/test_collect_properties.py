@@ -124,3 +124,86 @@ def _edit(path: Path, unit: str, data: st.DataObject) -> dict[str, tuple[int, in
         done[sheet.key] = (len(gone), len(new))
     book.save(path)
     return done
+
+
+# -- the merge writer's quick paths write what its cell-by-cell path writes --
+
+VISITS = DEFINITION.sheet("visits")
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8)
+_VALUE = st.one_of(
+    st.none(),
+    _TEXT,
+    st.sampled_from(["", "走访", "a&b", "<x>", "=1+1", '12"', "tab\there"]),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.dates(),
+    st.datetimes(),
+)
+_STYLE = st.one_of(st.none(), st.integers(0, 30).map(str))
+
+
+def _visits_table(columns: list[int]) -> collect.SheetRows:
+    """The 走访 sheet's columns at ``columns`` (Excel numbers), as a master has them."""
+    positions = {c.key: col for c, col in zip(VISITS.columns, columns, strict=False)}
+    return collect.SheetRows(VISITS, 1, positions, [])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_new_rows_are_written_as_cell_by_cell(data) -> None:
+    from campaign_report.adapters import xlsx_parts
+
+    width = len(VISITS.columns)
+    columns = data.draw(st.permutations(range(1, width + 3)))[:width]
+    table = _visits_table(columns)
+    source_col = data.draw(st.integers(1, width + 4))
+    styles = {col: s for col in range(1, width + 5) if (s := data.draw(_STYLE)) is not None}
+    present = tuple(data.draw(st.lists(st.integers(0, width - 1), unique=True)))
+    values = tuple(data.draw(_VALUE) for _ in range(width))
+    source = data.draw(st.one_of(st.just(""), _TEXT))
+    row = collect.OutRow(None, values, present, source)
+    number = data.draw(st.integers(2, 10**5))
+    writer = xlsx_parts._NewRows(table, styles, source_col)
+    expected = xlsx_parts._row_xml(number, row, {}, table, styles, source_col)
+    assert writer.row(number, row) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_kept_rows_are_moved_as_cell_by_cell(data) -> None:
+    from campaign_report.adapters import xlsx_parts
+    from campaign_report.model import column_letter
+
+    old = data.draw(st.integers(2, 40))
+    number = data.draw(st.sampled_from([old, old + 1, old + 2, data.draw(st.integers(2, 99))]))
+    columns = sorted(data.draw(st.sets(st.integers(1, 30), max_size=8)))
+    cells = []
+    for col in columns:
+        style = data.draw(st.integers(0, 45))  # a style number may equal the row's
+        text = data.draw(st.sampled_from(["", f'{old}"', "x", f"{old}"]))
+        cells.append(
+            f'<c r="{column_letter(col)}{old}" s="{style}" t="inlineStr"><is><t>{text}</t></is></c>'
+        )
+    extra = data.draw(
+        st.sampled_from(["", ' spans="1:9"', ' spans="1:9" ht="20" customHeight="1"'])
+    )
+    xml = f'<row r="{old}"{extra}>{"".join(cells)}</row>' if cells else f'<row r="{old}"{extra}/>'
+    source_col = data.draw(st.integers(1, 32))
+    source = data.draw(st.sampled_from(["", "甲所：台账.甲所.xlsx 第3行", "A&B 第3行"]))
+    row = collect.OutRow(old, None, (), source)
+    mover = xlsx_parts._Mover(xml, source_col, [row])
+    moved = mover.move(xml, old, number, source)
+    table = _visits_table(list(range(1, len(VISITS.columns) + 1)))
+    expected = xlsx_parts._row_xml(number, row, {old: xml}, table, {}, source_col)
+    assert moved is None or moved == expected
+
+
+@given(st.integers(1, 18278), st.integers(1, 18278))
+def test_a_column_at_or_right_of_another_is_found_by_its_letters(col, other) -> None:
+    from campaign_report.adapters import xlsx_parts
+    from campaign_report.model import column_letter
+
+    pattern = xlsx_parts._at_or_right_of(column_letter(col))
+    found = pattern.search(f'<c r="{column_letter(other)}7" s="1"/>') is not None
+    assert found == (other >= col)

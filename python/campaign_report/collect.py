@@ -155,25 +155,56 @@ class _Cut:
         if self.header_index is None:
             return SheetRows(sheet, None, {}, [])
         header_row = raw.first_row + self.header_index
-        others = sorted(set(range(len(self.body))).difference(records))
-        kept = [  # a total row: no record, but its place is kept
-            (bisect.bisect_left(records, i), header_row + 1 + i)
-            for i in others
-            if any(not nm.is_blank(v) for v in self.body[i])
-        ]
+        count = len(self.body)
+        kept = []
+        if len(records) < count:  # records are a sorted subset of the body's rows
+            others = sorted(set(range(count)).difference(records))
+            kept = [  # a total row: no record, but its place is kept
+                (bisect.bisect_left(records, i), header_row + 1 + i)
+                for i in others
+                if any(not nm.is_blank(v) for v in self.body[i])
+            ]
         at = _unit_index(sheet)
-        names = columns[at] if at is not None else [None] * len(self.body)
+        names = columns[at] if at is not None else [None] * count
         units = {n: nm.clean_name(n) if n is not None else "" for n in dict.fromkeys(names)}
         values = list(zip(*columns, strict=True))
-        rows = [Row(header_row + 1 + i, values[i], units[names[i]]) for i in records]
-        headers = [nm.clean_text(h) if h is not None else "" for h in raw.rows[self.header_index]]
-        known = {nm.clean_text(c.header).replace(" ", "") for c in sheet.columns}
-        extra = tuple(
-            h for h in headers if h and h.replace(" ", "") not in known and h != SOURCE_HEADER
+        numbers: Sequence[int] = range(header_row + 1, header_row + 1 + count)
+        if len(records) < count:
+            values, names = [values[i] for i in records], [names[i] for i in records]
+            numbers = [header_row + 1 + i for i in records]
+        rows = list(
+            map(_make_row, zip(numbers, values, map(units.__getitem__, names), strict=True))
         )
-        source = raw.first_col + headers.index(SOURCE_HEADER) if SOURCE_HEADER in headers else None
+        extra, source = _header_facts(sheet, raw.rows[self.header_index])
         positions = {key: raw.first_col + pos for key, pos in self.found.items()}
-        return SheetRows(sheet, header_row, positions, rows, extra, source, kept)
+        source_col = raw.first_col + source if source is not None else None
+        return SheetRows(sheet, header_row, positions, rows, extra, source_col, kept)
+
+
+# A Row from a (number, values, unit) tuple, in C: a merge makes one for every row it reads.
+_make_row = functools.partial(tuple.__new__, Row)
+
+
+def _header_facts(sheet: Sheet, cells: Sequence[Any]) -> tuple[tuple[str, ...], int | None]:
+    """The headers the definition does not know, and where 合并来源 stands (None: nowhere)."""
+    known = tuple(c.header for c in sheet.columns)
+    try:
+        return _header_facts_of(known, tuple(cells))
+    except TypeError:  # an unhashable cell
+        return _header_facts_of.__wrapped__(known, tuple(cells))
+
+
+@functools.lru_cache(maxsize=256)
+def _header_facts_of(
+    known_headers: tuple[str, ...], cells: tuple[Any, ...]
+) -> tuple[tuple[str, ...], int | None]:
+    """Cached: the copies of one book share their header rows."""
+    headers = [nm.clean_text(h) if h is not None else "" for h in cells]
+    known = {nm.clean_text(h).replace(" ", "") for h in known_headers}
+    extra = tuple(
+        h for h in headers if h and h.replace(" ", "") not in known and h != SOURCE_HEADER
+    )
+    return extra, headers.index(SOURCE_HEADER) if SOURCE_HEADER in headers else None
 
 
 def _header(sheet: Sheet, rows: Sequence[Sequence[Any]]) -> tuple[int | None, dict[str, int]]:
@@ -231,8 +262,8 @@ def _columns(body: Sequence[Sequence[Any]], places: list[int | None]) -> list[li
 def _plain_column(values: Sequence[Any]) -> list[Any]:
     """:func:`plain` over a column, once per distinct value where values cannot be confused."""
     kinds = set(map(type, values))
-    if kinds <= {str, type(None)}:
-        return [v or None for v in values]  # text as is; "" is a blank
+    if kinds <= {str, type(None)}:  # text as is; "" is a blank
+        return list(values) if "" not in values else [v or None for v in values]
     if len(kinds & _NUMBERS) <= 1:  # 1, 1.0 and True are equal keys: never in one dict
         try:
             made = {v: plain(v) for v in dict.fromkeys(values)}
@@ -597,7 +628,7 @@ def merge(
     for sheet in unit_sheets(definition):
         table = master.get(sheet.key) or SheetRows(sheet, None, {}, [])
         plans[sheet.key] = _merge_sheet(table, chosen, changes, conflicts)
-    late = _late(definition, units, chosen, plans, master)
+    late = _late(definition, units, chosen, changes, master)
     before = {s.key: len(master[s.key].rows) for s in unit_sheets(definition) if s.key in master}
     return MergeResult(
         definition, plans, chosen, changes, conflicts, [*skipped, *older], late, before
@@ -631,9 +662,9 @@ def _merge_sheet(
         theirs = copy.sheets.get(sheet.key)
         if theirs is None:
             continue
-        old = by_unit.get(copy.unit, [])
-        own = [_with_unit(sheet, r, copy) for r in theirs.rows if r.unit in ("", copy.unit)]
-        other = [r for r in theirs.rows if r.unit not in ("", copy.unit)]
+        old, mine = by_unit.get(copy.unit, []), ("", copy.unit)
+        own = [r if r.unit else _with_unit(sheet, r, copy) for r in theirs.rows if r.unit in mine]
+        other = [r for r in theirs.rows if r.unit not in mine]
         rows, change = _diff(old, own, copy, theirs.present, (last_index, 3, number))
         last = (old[-1][0], 2, number) if old else (last_index, 3, number)
         for k, row in enumerate(other, start=10**6):
@@ -643,8 +674,12 @@ def _merge_sheet(
         changes[(copy.unit, sheet.key)] = Change(
             len(own), change.added + len(other), change.deleted, change.modified, len(other)
         )
-    placed.sort(key=lambda item: item[0])
-    return [row for _, row in placed]
+    placed.sort(key=itemgetter(0))
+    return list(map(itemgetter(1), placed))
+
+
+# An OutRow from its fields' tuple, in C (see _make_row).
+_make_out_row = functools.partial(tuple.__new__, OutRow)
 
 
 def _with_unit(sheet: Sheet, row: Row, copy: Copy) -> Row:
@@ -691,8 +726,8 @@ def _diff(
     for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":  # unchanged rows keep their master cells
             placed += [
-                ((old[i][0], 0, 0, 0), OutRow(old[i][1].number, None, (), f"{source}{n}行"))
-                for i, n in zip(range(i1, i2), (r.number for r in new[j1:j2]), strict=True)
+                ((index, 0, 0, 0), _make_out_row((row.number, None, (), f"{source}{n}行")))
+                for (index, row), n in zip(old[i1:i2], (r.number for r in new[j1:j2]), strict=True)
             ]
             continue
         pairs = (
@@ -752,7 +787,7 @@ def _late(
     definition: Definition,
     units: Sequence[RosterUnit],
     copies: Sequence[Copy],
-    plans: dict[str, list[OutRow]],
+    changes: dict[tuple[str, str], Change],
     master: dict[str, SheetRows],
 ) -> list[tuple[str, str]]:
     """催报: units with no copy, then units whose copy leaves a per-unit sheet empty."""
@@ -766,9 +801,8 @@ def _late(
         for sheet in unit_sheets(definition):
             if not sheet.per_unit:
                 continue
-            theirs = copy.sheets.get(sheet.key)
-            if theirs is not None:
-                count = sum(1 for r in theirs.rows if r.unit in ("", copy.unit))
+            if sheet.key in copy.sheets:  # the copy's rows of its own unit (or of none)
+                count = changes[(copy.unit, sheet.key)].rows
             else:
                 table = master.get(sheet.key)
                 count = sum(1 for r in table.rows if r.unit == copy.unit) if table else 0

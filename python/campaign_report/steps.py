@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import functools
+import gc
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -351,9 +353,31 @@ def merge_files(
 
     With ``check`` nothing is written. The master itself is never changed.
     """
+    with _cycle_collector_paused():
+        return _merge_files(Path(master), inputs, out, check, progress)
+
+
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """A merge keeps every copy's cells alive until it ends, and makes no reference cycles
+    worth collecting meanwhile; the cycle collector would walk those cells again and again
+    (a fifth of a 30-copy merge's time). Refcounting still frees what is dropped.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _merge_files(
+    master: Path, inputs: Sequence[Path], out: Path | None, check: bool, progress: Progress
+) -> tuple[collect.MergeResult, Path | None]:
     from .adapters import xlsx_merge
 
-    master = Path(master)
     definition = load_definition()
     out = Path(out) if out else sibling(master, "合并", master.suffix.lower())
     _refuse_overwrite(master, out)

@@ -183,9 +183,18 @@ def _rewrite_sheet(xml: str, table: SheetRows, rows: list[OutRow]) -> tuple[str,
     header_xml, source_col = _with_source_header(by_number.get(header, ""), header, table)
     styles = _column_styles(head_xml, by_number.get(top, ""))
     out = [*above, header_xml]
-    mover = _Mover(body, source_col)
+    mover = _Mover(body, source_col, rows)
+    fresh = _NewRows(table, styles, source_col)
     for number, row in enumerate(rows, start=top):
-        out.append(_row_xml(number, row, by_number, table, mover, styles))
+        if row.master is None:  # a row the master did not have
+            out.append(fresh.row(number, row))
+            continue
+        if row.values is None:  # a row kept as it was: renumber it, add its source
+            moved = mover.move(by_number.get(row.master, ""), row.master, number, row.source)
+            if moved is not None:
+                out.append(moved)
+                continue
+        out.append(_row_xml(number, row, by_number, table, styles, source_col))
     last = top + len(rows) - 1 if rows else header
     head_xml = re.sub(
         r'<dimension ref="[^"]*"/>',
@@ -213,11 +222,14 @@ def _rows(body: str) -> dict[int, str]:
     pieces = body.split("<row ")
     if pieces[0].strip():
         raise _Unsupported("text between rows")
-    for piece in pieces[1:]:
-        number = _ROW_NUMBER.match("<row " + piece)
-        if number is None or not piece.rstrip().endswith(("</row>", "/>")):
+    for piece in map(str.rstrip, pieces[1:]):
+        digits = piece[3 : piece.find('"', 3)] if piece.startswith('r="') else ""
+        if not digits.isdecimal():  # the number is not the first attribute
+            number = _ROW_NUMBER.match("<row " + piece)
+            digits = number.group(1) if number is not None else ""
+        if not digits or not piece.endswith(("</row>", "/>")):
             raise _Unsupported("a row without its number")
-        found[int(number.group(1))] = "<row " + piece.rstrip()
+        found[int(digits)] = "<row " + piece
     return found
 
 
@@ -264,15 +276,11 @@ def _row_xml(
     row: OutRow,
     by_number: dict[int, str],
     table: SheetRows,
-    mover: _Mover,
     styles: dict[int, str],
+    source_col: int,
 ) -> str:
+    """A row rebuilt cell by cell: a master row's cells, values written over them."""
     source = by_number.get(row.master, "") if row.master is not None else ""
-    if source and row.values is None:  # a row kept as it was: renumber it, add its source
-        moved = mover.move(source, row.master, number, row.source)
-        if moved is not None:
-            return moved
-    source_col = mover.source_col
     cells = {
         col: _REF.sub(lambda m: f'r="{m.group(1)}{number}"', cell, count=1)
         for col, cell in _cells(source).items()
@@ -291,6 +299,83 @@ def _row_xml(
     return _row_with(source or f'<row r="{number}">', number, cells)
 
 
+class _NewRows:
+    """Writes the rows the master did not have, as :func:`_row_xml` would, but quicker.
+
+    Which columns a row fills, their letters and styles are worked out once for each set of
+    columns a copy has (``OutRow.present``), not once a cell.
+    """
+
+    def __init__(self, table: SheetRows, styles: dict[int, str], source_col: int) -> None:
+        self.table = table
+        self.styles = styles
+        self.source_col = source_col
+        self.source_letters = column_letter(source_col)
+        self.layouts: dict[tuple[int, ...], tuple[_Layout, _Layout, _Layout]] = {}
+
+    def row(self, number: int, row: OutRow) -> str:
+        values = row.values or ()
+        layout = self.layouts.get(row.present if values else ())
+        if layout is None:
+            layout = self._layout(row.present if values else ())
+        before, same, after = layout
+        cells = _new_cells(number, values, before) if before else ""
+        if row.source:  # 合并来源, in its column (it takes the place of a value there)
+            cells += _source_cell(f"{self.source_letters}{number}", row.source)
+        elif same:
+            cells += _new_cells(number, values, same)
+        if after:
+            cells += _new_cells(number, values, after)
+        return f'<row r="{number}">{cells}</row>'
+
+    def _layout(self, present: tuple[int, ...]) -> tuple[_Layout, _Layout, _Layout]:
+        """The row's value columns left of 合并来源, in its column, and right of it."""
+        columns, places = self.table.sheet.columns, {}
+        for index in present:
+            col = self.table.positions.get(columns[index].key)
+            if col is not None:
+                places[col] = index
+        cells = []
+        for col, index in sorted(places.items()):
+            style = self.styles.get(col)
+            cells.append((index, col, column_letter(col), style, f' s="{style}"' if style else ""))
+        found = (
+            [c for c in cells if c[1] < self.source_col],
+            [c for c in cells if c[1] == self.source_col],
+            [c for c in cells if c[1] > self.source_col],
+        )
+        self.layouts[present] = found
+        return found
+
+
+# (value index, column, its letters, style, the style attribute)
+_Layout = list[tuple[int, int, str, str | None, str]]
+_EPOCH_DAY = _EPOCH.date()
+
+
+def _new_cells(number: int, values: tuple[Any, ...], layout: _Layout) -> str:
+    """The cells :func:`_cell` writes for ``values``; the common kinds without a call each."""
+    out = []
+    for index, col, letters, style, s in layout:
+        value = values[index]
+        kind = type(value)
+        if kind is str and not _NEEDS_ESCAPE.search(value):
+            out.append(
+                f'<c r="{letters}{number}"{s} t="inlineStr">'
+                f'<is><t xml:space="preserve">{value}</t></is></c>'
+            )
+        elif value is None:
+            if style:
+                out.append(f'<c r="{letters}{number}"{s}/>')
+        elif (kind is int or kind is float) and math.isfinite(value):
+            out.append(f'<c r="{letters}{number}"{s}><v>{value!r}</v></c>')
+        elif kind is dt.date:
+            out.append(f'<c r="{letters}{number}"{s}><v>{(value - _EPOCH_DAY).days}</v></c>')
+        else:
+            out.append(_cell(col, number, value, style))
+    return "".join(out)
+
+
 class _Mover:
     """Moves kept rows of one sheet to their new numbers, each with its 合并来源 cell.
 
@@ -300,14 +385,20 @@ class _Mover:
     once; a sheet where it does not is checked row by row.
     """
 
-    def __init__(self, body: str, source_col: int) -> None:
+    def __init__(self, body: str, source_col: int, rows: Sequence[OutRow]) -> None:
         self.source_col = source_col
         self.letters = column_letter(source_col)
         self.plain = body.count("<c ") == body.count('<c r="') and not _NO_LETTERS.search(body)
+        # No cell in 合并来源's column or right of it: no row needs looking at for one.
+        self.clear = self.plain and not _at_or_right_of(self.letters).search(body)
+        # No 合并来源 text needs escaping: each goes in as it is (one look at them all).
+        self.plain_sources = not _NEEDS_ESCAPE.search("".join(r.source for r in rows))
 
     def move(self, row_xml: str, old: int, number: int, source: str) -> str | None:
         """The row's XML at row ``number``; None when it must be rebuilt cell by cell."""
-        opening_end = row_xml.index(">") + 1
+        if not row_xml:
+            return None
+        opening_end = row_xml.find(">") + 1
         opening = row_xml[:opening_end]
         body = "" if opening.endswith("/>") else row_xml[opening_end:-6]  # -6: </row>
         cells, at = body.count("<c "), f'{old}"'
@@ -315,17 +406,26 @@ class _Mover:
             return None  # old"… in a value too
         if not self.plain and (body.count('<c r="') != cells or _NO_LETTERS.search(body)):
             return None  # an address not first, or without its column
-        if cells:
+        if cells and not self.clear:
             last = body.rfind('<c r="') + 6
             letters = body[last : body.index(at, last)]
             if (len(letters), letters) >= (len(self.letters), self.letters):
                 return None  # it has a 合并来源 cell already: rebuild it cell by cell
         if old != number:
             body = body.replace(at, f'{number}"')
-        extra = _row_attributes(opening.replace(f' r="{old}"', "", 1))
-        if source:
-            body += _source_cell(f"{self.letters}{number}", source)
-        return f'<row r="{number}"{extra}>{body}</row>'
+        if opening.startswith('<row r="'):  # as every writer puts it: the number first
+            extra = _row_attributes(opening[opening.find('"', 8) + 1 :])
+        else:
+            extra = _row_attributes(opening.replace(f' r="{old}"', "", 1))
+        if not source:
+            return f'<row r="{number}"{extra}>{body}</row>'
+        if self.plain_sources:
+            return (
+                f'<row r="{number}"{extra}>{body}<c r="{self.letters}{number}" t="inlineStr">'
+                f'<is><t xml:space="preserve">{source}</t></is></c></row>'
+            )
+        cell = _text_cell(f"{self.letters}{number}", source, None)
+        return f'<row r="{number}"{extra}>{body}{cell}</row>'
 
 
 def _source_cell(ref: str, text: str) -> str:
@@ -333,6 +433,17 @@ def _source_cell(ref: str, text: str) -> str:
     if _NEEDS_ESCAPE.search(text):
         return _text_cell(ref, text, None)
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+@functools.lru_cache(maxsize=64)
+def _at_or_right_of(letters: str) -> re.Pattern[str]:
+    """A cell address whose column is ``letters`` or right of it (H: H-Z, AA, AB …)."""
+    width = len(letters)
+    options = [f"[A-Z]{{{width + 1},}}", letters]
+    for i, letter in enumerate(letters):
+        if letter != "Z":
+            options.append(f"{letters[:i]}[{chr(ord(letter) + 1)}-Z][A-Z]{{{width - i - 1}}}")
+    return re.compile(f'<c r="(?:{"|".join(options)})[0-9]')
 
 
 @functools.lru_cache(maxsize=256)
@@ -420,10 +531,10 @@ def _add_log_sheet(parts: _Parts, book: str, rels: str, result: MergeResult) -> 
     book = re.sub(r'localSheetId="(\d+)"', lambda m: f'localSheetId="{int(m[1]) + 1}"', book)
     book = re.sub(r'\s(?:activeTab|firstSheet)="\d+"', "", book)
     parts["xl/workbook.xml"] = book.encode("utf-8")
-    for name in others:
-        xml = parts[name].decode("utf-8")
-        if 'tabSelected="1"' in xml:
-            parts[name] = xml.replace(' tabSelected="1"', "").encode("utf-8")
+    for name in others:  # as bytes: the big sheets need no decoding for this
+        xml = parts[name]
+        if b'tabSelected="1"' in xml:
+            parts[name] = xml.replace(b' tabSelected="1"', b"")
     relation = f'<Relationship Id="{rid}" Type="{_WORKSHEET_TYPE}" Target="/{path}"/>'
     parts["xl/_rels/workbook.xml.rels"] = rels.replace(
         "</Relationships>", relation + "</Relationships>"
