@@ -525,13 +525,11 @@ def _parse_texts(
     values: list[Any] = []
     failed: dict[int, nm.Parsed] = {}
     for index, value in enumerate(uniques):
-        if type(value) is str and "#" not in value:  # the commonest: no error value possible
-            values.append(clean(value) or None)  # a cleaner leaves nothing of a blank
-        elif isinstance(value, str) and (isinstance(value, CellError) or _is_error_value(value)):
+        if isinstance(value, str) and (isinstance(value, CellError) or _is_error_value(value)):
             failed[index] = nm.Parsed(None, ok=False)
             values.append(None)
         else:
-            values.append(clean(value) or None)
+            values.append(clean(value) or None)  # a cleaner leaves nothing of a blank
     return values, failed
 
 
@@ -643,7 +641,7 @@ def _resolve_ditto_cells(
     cells: _Cells, marks: frozenset[str]
 ) -> tuple[_Cells, dict[int, tuple[str, Any]]]:
     """:func:`_resolve_dittos` on factorised cells (most columns hold no mark at all)."""
-    if not any(isinstance(v, str) and len(v) <= 8 and _is_ditto(v, marks) for v in cells.uniques):
+    if not any(_is_ditto(v, marks) for v in cells.uniques):
         return cells, {}
     values, copied = _resolve_dittos(cells.values().tolist(), marks)
     return _Cells.of(values), copied

@@ -103,6 +103,7 @@ class _Sheet:
     def __init__(self, book: CampaignBook, table: Table) -> None:
         self.book, self.table, self.sheet = book, table, table.sheet
         self._lookups: dict[str, dict[Any, Any]] = {}
+        self._raws: dict[str, dict[Any, Any] | None] = {}  # None: a column the sheet lacks
 
     def _lookup(self, name: str, series: Callable[[], pd.Series]) -> dict[Any, Any]:
         if name not in self._lookups:
@@ -114,10 +115,8 @@ class _Sheet:
     ) -> Issue:
         row = int(self._lookup(ROW, lambda: self.table.data[ROW])[index])
         col = self.table.columns.get(column.key)
-        typed = ""
-        if column.key in self.table.raw:
-            raw = self._lookup(f"raw:{column.key}", lambda: self.table.raw[column.key])
-            typed = display(raw[index])
+        raw = self._raw(column)
+        typed = display(raw[index]) if raw is not None else ""
         unit = self.unit_of(index)
         message = self.book.definition.message(
             rule_id,
@@ -139,40 +138,25 @@ class _Sheet:
         each: dict[str, Sequence[Any]] | None = None,
         **fields: Any,
     ) -> list[Issue]:
-        """Many issues of one rule on one column, from arrays: no pandas access an issue.
-
-        ``each`` holds message fields that differ from issue to issue (one entry per index);
-        ``fields`` those all of them share.
-        """
-        if not len(indices):
-            return []
-        at = self.table.data.index.get_indexer(indices)
-        rows = self.table.data[ROW].to_numpy()[at].tolist()
-        col = self.table.columns.get(column.key)
-        if column.key in self.table.raw:
-            typed = [display(v) for v in self.table.raw[column.key].to_numpy(object)[at]]
+        """:meth:`issue` of each index: ``each`` holds the message fields that differ from
+        issue to issue (one entry per index), ``fields`` those all of them share."""
+        if each:
+            extras = [
+                dict(zip(each, more, strict=True)) for more in zip(*each.values(), strict=True)
+            ]
         else:
-            typed = [""] * len(at)
-        key = self.sheet.unit_column
-        units = self.table.data[key].to_numpy(object)[at] if key else [""] * len(at)
-        varying = zip(*each.values(), strict=True) if each else [()] * len(at)
-        extras = [dict(zip(each or (), more, strict=True)) for more in varying]
-        common = {"header": column.header, "sheet": self.sheet.name, **fields}
-        message = self.book.definition.message
+            extras = [{}] * len(indices)
         return [
-            Issue(
-                rule_id,
-                severity,
-                self.sheet.name,
-                message(rule_id, **{"value": value, **common, **extra}),
-                row,
-                col,
-                column.header,
-                value,
-                unit if isinstance(unit, str) else "",
-            )
-            for row, value, unit, extra in zip(rows, typed, units, extras, strict=True)
+            self.issue(rule_id, severity, index, column, **fields, **extra)
+            for index, extra in zip(indices, extras, strict=True)
         ]
+
+    def _raw(self, column: Column) -> dict[Any, Any] | None:
+        """The column's values as typed, by index; None for a column the sheet lacks."""
+        if column.key not in self._raws:
+            raw = self.table.raw
+            self._raws[column.key] = raw[column.key].to_dict() if column.key in raw else None
+        return self._raws[column.key]
 
     def unit_of(self, index: Any) -> str:
         key = self.sheet.unit_column
