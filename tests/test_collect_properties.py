@@ -192,7 +192,7 @@ def test_kept_rows_are_moved_as_cell_by_cell(data) -> None:
     source_col = data.draw(st.integers(1, 32))
     source = data.draw(st.sampled_from(["", "甲所：台账.甲所.xlsx 第3行", "A&B 第3行"]))
     row = collect.OutRow(old, None, (), source)
-    mover = xlsx_parts._Mover(xml, source_col, [row])
+    mover = xlsx_parts._Mover(xml, source_col)
     moved = mover.move(xml, old, number, source)
     table = _visits_table(list(range(1, len(VISITS.columns) + 1)))
     expected = xlsx_parts._row_xml(number, row, {old: xml}, table, {}, source_col)

@@ -183,7 +183,7 @@ def _rewrite_sheet(xml: str, table: SheetRows, rows: list[OutRow]) -> tuple[str,
     header_xml, source_col = _with_source_header(by_number.get(header, ""), header, table)
     styles = _column_styles(head_xml, by_number.get(top, ""))
     out = [*above, header_xml]
-    mover = _Mover(body, source_col, rows)
+    mover = _Mover(body, source_col)
     fresh = _NewRows(table, styles, source_col)
     for number, row in enumerate(rows, start=top):
         if row.master is None:  # a row the master did not have
@@ -385,14 +385,12 @@ class _Mover:
     once; a sheet where it does not is checked row by row.
     """
 
-    def __init__(self, body: str, source_col: int, rows: Sequence[OutRow]) -> None:
+    def __init__(self, body: str, source_col: int) -> None:
         self.source_col = source_col
         self.letters = column_letter(source_col)
         self.plain = body.count("<c ") == body.count('<c r="') and not _NO_LETTERS.search(body)
         # No cell in 合并来源's column or right of it: no row needs looking at for one.
         self.clear = self.plain and not _at_or_right_of(self.letters).search(body)
-        # No 合并来源 text needs escaping: each goes in as it is (one look at them all).
-        self.plain_sources = not _NEEDS_ESCAPE.search("".join(r.source for r in rows))
 
     def move(self, row_xml: str, old: int, number: int, source: str) -> str | None:
         """The row's XML at row ``number``; None when it must be rebuilt cell by cell."""
@@ -417,15 +415,9 @@ class _Mover:
             extra = _row_attributes(opening[opening.find('"', 8) + 1 :])
         else:
             extra = _row_attributes(opening.replace(f' r="{old}"', "", 1))
-        if not source:
-            return f'<row r="{number}"{extra}>{body}</row>'
-        if self.plain_sources:
-            return (
-                f'<row r="{number}"{extra}>{body}<c r="{self.letters}{number}" t="inlineStr">'
-                f'<is><t xml:space="preserve">{source}</t></is></c></row>'
-            )
-        cell = _text_cell(f"{self.letters}{number}", source, None)
-        return f'<row r="{number}"{extra}>{body}{cell}</row>'
+        if source:
+            body += _source_cell(f"{self.letters}{number}", source)
+        return f'<row r="{number}"{extra}>{body}</row>'
 
 
 def _source_cell(ref: str, text: str) -> str:

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from lxml import etree
 from openpyxl.workbook import Workbook
@@ -739,14 +740,12 @@ def _new_notes_xml(notes: dict[tuple[int, int], str], block: int) -> tuple[bytes
 
 def _xml_text(text: str) -> str:
     """Text as lxml writes it in an element: &, <, > escaped, a carriage return as &#13;."""
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-    )
+    return xml_escape(text, {"\r": "&#13;"})
 
 
 def _note_shape_xml(number: int, row: int, col: int, note: str) -> str:
     """:func:`_note_shape` as the text lxml writes for it inside the drawing."""
-    height = 40 + 20 * note.count("\n") + len(note) // 2
+    height = 40 + 20 * note.count("\n") + len(note) // 2  # px, as the openpyxl writer sizes it
     anchor = f"{col}, 15, {max(row - 2, 0)}, 2, {col + 3}, 15, {row + 3}, 16"
     return (
         f'<v:shape id="_x0000_s{number}" type="#_x0000_t202" style="position:absolute;'
@@ -762,33 +761,9 @@ def _note_shape_xml(number: int, row: int, col: int, note: str) -> str:
 
 
 def _note_shape(number: int, row: int, col: int, note: str) -> etree._Element:
-    height = 40 + 20 * note.count("\n") + len(note) // 2  # px, as the openpyxl writer sizes it
-    shape = etree.Element(
-        f"{{{_V}}}shape",
-        id=f"_x0000_s{number}",
-        type="#_x0000_t202",
-        style=(
-            "position:absolute;margin-left:59.25pt;margin-top:1.5pt;width:240pt;"
-            f"height:{height * 0.75:.1f}pt;z-index:{number % 1024 or 1};visibility:hidden"
-        ),
-        fillcolor="#ffffe1",
-    )
-    shape.set(f"{{{_O}}}insetmode", "auto")
-    etree.SubElement(shape, f"{{{_V}}}fill", color2="#ffffe1")
-    etree.SubElement(shape, f"{{{_V}}}shadow", on="t", color="black", obscured="t")
-    path = etree.SubElement(shape, f"{{{_V}}}path")
-    path.set(f"{{{_O}}}connecttype", "none")
-    box = etree.SubElement(shape, f"{{{_V}}}textbox", style="mso-direction-alt:auto")
-    etree.SubElement(box, "div", style="text-align:left")
-    data = etree.SubElement(shape, f"{{{_X}}}ClientData", ObjectType="Note")
-    etree.SubElement(data, f"{{{_X}}}MoveWithCells")
-    etree.SubElement(data, f"{{{_X}}}SizeWithCells")
-    anchor = f"{col}, 15, {max(row - 2, 0)}, 2, {col + 3}, 15, {row + 3}, 16"
-    etree.SubElement(data, f"{{{_X}}}Anchor").text = anchor
-    etree.SubElement(data, f"{{{_X}}}AutoFill").text = "False"
-    etree.SubElement(data, f"{{{_X}}}Row").text = str(row - 1)
-    etree.SubElement(data, f"{{{_X}}}Column").text = str(col - 1)
-    return shape
+    """:func:`_note_shape_xml` as an element, for a drawing that already holds notes."""
+    shape = _note_shape_xml(number, row, col, note)
+    return etree.fromstring(f'<xml xmlns:v="{_V}" xmlns:o="{_O}" xmlns:x="{_X}">{shape}</xml>')[0]
 
 
 def _note_position(shape: etree._Element) -> tuple[int, int] | None:

@@ -189,11 +189,9 @@ def _write_issues_sheet(
         sheet.streamed_rows = StreamedRows(first, rows[written:], links)  # type: ignore[attr-defined]
     styled = None  # the first link cell; the others share its style (no Font hashed a row)
     for offset, issue in enumerate(result.issues[:written], start=4):
-        if issue.cell and issue.sheet in sheet_names:
+        if target := _link(issue, sheet_names):
             link = sheet.cell(offset, outputs.CELL_COLUMN + 1)
-            link.hyperlink = Hyperlink(
-                ref=link.coordinate, location=outputs.link_target(issue.sheet, issue.cell)
-            )
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=target)
             if styled is None:
                 link.font = Font(color="0563C1", underline="single")
                 styled = link
@@ -208,6 +206,7 @@ def _write_issues_sheet(
 
 
 def _link(issue: Any, sheet_names: Sequence[str]) -> str | None:
+    """Where an issue's cell link points; None for an issue of no cell, or of no sheet here."""
     if issue.cell and issue.sheet in sheet_names:
         return outputs.link_target(issue.sheet, issue.cell)
     return None
@@ -238,7 +237,7 @@ class StreamedRows:
         rows, links = self._xml(style)
         end = xml.index(b"</sheetData>")
         if links and b"</hyperlinks>" in xml:
-            at, links = xml.index(b"</hyperlinks>"), links
+            at = xml.index(b"</hyperlinks>")
         elif links:  # the schema's place: after the data, before the page settings
             at = min(i for i in (xml.find(b"<printOptions"), xml.find(b"<pageMargins")) if i >= 0)
             links = [b"<hyperlinks>", *links, b"</hyperlinks>"]
