@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from campaign_report import normalise as nm
+from campaign_report.adapters import xlsx_reader
 from campaign_report.adapters.xlsx_reader import read_raw_sheets
 from campaign_report.cli import main
 from campaign_report.errors import BookReadError
@@ -164,12 +165,10 @@ def _with_sheet_part_changed(source: Path, target: Path, sheet: str, change) -> 
     """A copy of ``source`` whose part for ``sheet`` is ``change(xml)``."""
     import zipfile
 
-    from campaign_report.adapters.xlsx_reader import _unread_sheet_parts
+    from campaign_report.adapters.xlsx_reader import _sheet_parts
 
     with zipfile.ZipFile(source) as archive:
-        names = [i.filename for i in archive.infolist() if i.filename.startswith("xl/worksheets/")]
-        others = _unread_sheet_parts(archive, "xl/workbook.xml", {sheet})
-        (part,) = [n for n in names if n.endswith(".xml") and n not in others]
+        part = _sheet_parts(archive, "xl/workbook.xml")[sheet]
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
             for info in archive.infolist():
                 data = archive.read(info.filename)
@@ -190,6 +189,57 @@ def test_a_read_of_some_sheets_checks_those_and_not_the_others(
     for only in (None, {"督查"}, {"走访", "督查"}):
         with pytest.raises(BookReadError, match="DTD"):
             read_raw_sheets(book, only=only)
+
+
+def test_sheets_read_ahead_are_the_sheets_read_one_by_one(example_master: Path) -> None:
+    ahead = read_raw_sheets(example_master, ahead=True)
+    plain = read_raw_sheets(example_master, engine="calamine")
+    assert isinstance(ahead, xlsx_reader.SheetsAhead) and isinstance(plain, dict)
+    assert list(ahead) == list(plain) and len(ahead) == len(plain) == 14
+    for name in reversed(list(plain)):  # asked for in any order
+        assert [list(r) for r in ahead[name].rows] == [list(r) for r in plain[name].rows]
+    assert ahead.get("没有这张表") is None and "没有这张表" not in ahead
+
+
+def test_small_sheets_are_read_ahead_first(example_master: Path, monkeypatch) -> None:
+    """Settings and lists are wanted before the records: they must not wait behind them."""
+    parsed: list[str] = []
+    parse = xlsx_reader.SheetsAhead._parse
+
+    def noting(self, name: str):
+        parsed.append(name)
+        return parse(self, name)
+
+    sizes = xlsx_reader.inspect(example_master).sheet_sizes
+    small = sorted(sizes.values())[-3]  # the two biggest sheets count as big here
+    monkeypatch.setattr(xlsx_reader.SheetsAhead, "_parse", noting)
+    monkeypatch.setattr(xlsx_reader, "READ_THREADS", 1)
+    monkeypatch.setattr(xlsx_reader, "SMALL_SHEET", small)
+    sheets = read_raw_sheets(example_master, ahead=True)
+    [sheets[name] for name in sheets]
+    big = [name for name in sheets if sizes[name] > small]
+    assert len(big) == 2 and list(sheets).index(big[0]) < list(sheets).index("选项")
+    assert parsed == [n for n in sheets if n not in big] + big  # 选项 before the big ones
+
+
+def test_a_sheet_that_cannot_be_read_ahead_is_one_chinese_line(
+    example_master: Path, tmp_path: Path, capsys
+) -> None:
+    def cut(xml: bytes) -> bytes:
+        return xml[: xml.index(b"<sheetData>") + 200]
+
+    book = _with_sheet_part_changed(example_master, tmp_path / "台账.xlsx", "走访", cut)
+    sheets = read_raw_sheets(book, ahead=True)
+    assert sheets["活动"].rows  # the other sheets are read
+    with pytest.raises(BookReadError, match="无法读取工作簿“台账.xlsx”：文件已损坏"):
+        sheets["走访"]
+    for command in (["validate", "--no-copy"], ["aggregate"], ["report"]):
+        assert main([*command, str(book)]) == 2
+        err = capsys.readouterr().err
+        assert [line for line in err.splitlines() if line.startswith("错误：")] == [
+            line for line in err.splitlines() if "无法读取工作簿" in line
+        ]
+        assert "Traceback" not in err and "无法读取工作簿“台账.xlsx”" in err
 
 
 def test_the_scan_inflates_every_part_as_zipfile_does(example_master: Path, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ import bisect
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from itertools import chain
@@ -814,7 +814,9 @@ def _late(
 # -- provenance, for the issues found on a merged book --
 
 
-def sources(definition: Definition, raw_sheets: dict[str, RawSheet]) -> dict[tuple[str, int], str]:
+def sources(
+    definition: Definition, raw_sheets: Mapping[str, RawSheet]
+) -> dict[tuple[str, int], str]:
     """(sheet name, Excel row) -> the 合并来源 a merge wrote there (empty for other books)."""
     found = {}
     for sheet in unit_sheets(definition):

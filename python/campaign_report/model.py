@@ -12,7 +12,7 @@ import datetime as dt
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,7 +157,7 @@ def column_number(letters: str) -> int:
 
 
 def load_book(
-    definition: Definition, raw_sheets: dict[str, RawSheet], source: str = ""
+    definition: Definition, raw_sheets: Mapping[str, RawSheet], source: str = ""
 ) -> CampaignBook:
     """Turn an adapter's raw sheets into typed tables, normalising every value once."""
     issues: list[Issue] = []
@@ -226,7 +226,7 @@ SETTINGS_HEADERS = ("项目", "内容", "说明")
 
 
 def _load_settings(
-    definition: Definition, raw_sheets: dict[str, RawSheet], issues: list[Issue]
+    definition: Definition, raw_sheets: Mapping[str, RawSheet], issues: list[Issue]
 ) -> tuple[dict[str, Any], dict[str, int], int]:
     sheet = definition.settings
     raw = raw_sheets.get(sheet.name)

@@ -53,7 +53,7 @@ def open_book(
 ) -> CampaignBook:
     """Read a workbook file into typed tables (see :func:`campaign_report.model.load_book`)."""
     definition = definition or load_definition()
-    raw = read_raw_sheets(Path(path), progress=progress)
+    raw = read_raw_sheets(Path(path), progress=progress, ahead=True)
     return load_book(definition, raw, source=str(path))
 
 
@@ -175,7 +175,7 @@ def check_file(
     _refuse_overwrite(path, out)
     progress(f"读取“{Path(path).name}”……")
     definition = load_definition()
-    raw = read_raw_sheets(Path(path), progress=progress)
+    raw = read_raw_sheets(Path(path), progress=progress, ahead=True)
     book = load_book(definition, raw, source=str(path))
     progress("校验……")
     result = validate(book)

@@ -15,12 +15,15 @@ that is too big); such a book is read with openpyxl, which streams.
 from __future__ import annotations
 
 import posixpath
+import queue
 import re
 import struct
+import threading
 import zipfile
 import zlib
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -42,10 +45,14 @@ def read_raw_sheets(
     engine: str = "auto",
     only: Collection[str] | None = None,
     progress: Any = None,
-) -> dict[str, RawSheet]:
+    ahead: bool = False,
+) -> Mapping[str, RawSheet]:
     """Return every sheet of ``path`` (or those named in ``only``) as :class:`RawSheet`.
 
     A ``progress`` that can draw a bar (see :mod:`campaign_report.progress`) gets a tick a sheet.
+    With ``ahead``, the sheets are parsed in the background and a sheet is waited for when
+    asked for (:class:`SheetsAhead`): the caller loads one while the next is parsed, and a
+    damaged sheet raises :class:`BookReadError` then.
     """
     path = Path(path)
     _check_file(path)
@@ -57,14 +64,18 @@ def read_raw_sheets(
     elif engine == "calamine" and not calamine_safe:
         engine = "openpyxl"
     try:
-        read = _read_calamine if engine == "calamine" else _read_openpyxl
-        return read(path, only, progress)
+        if engine == "calamine":
+            sheets = _read_calamine(path, only, progress, shape.sheet_sizes)
+            return sheets if ahead else {name: sheets[name] for name in sheets}
+        return _read_openpyxl(path, only, progress)
     except BookReadError:
         raise
     except Exception as error:  # a damaged file can fail deep inside either reader
-        raise BookReadError(
-            f"无法读取工作簿“{path.name}”：文件已损坏或不是 Excel 工作簿（{error}）"
-        ) from error
+        raise _damaged(path, error) from error
+
+
+def _damaged(path: Path, error: Exception) -> BookReadError:
+    return BookReadError(f"无法读取工作簿“{path.name}”：文件已损坏或不是 Excel 工作簿（{error}）")
 
 
 def _check_file(path: Path) -> None:
@@ -88,6 +99,7 @@ class Shape:
     uncompressed: int = 0
     error_cells: bool = False
     dense_cells: int = 0  # the largest rows x columns rectangle of a sheet
+    sheet_sizes: dict[str, int] = field(default_factory=dict)  # a sheet's XML bytes, by name
 
 
 _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
@@ -117,7 +129,10 @@ def inspect(path: Path, only: Collection[str] | None = None) -> Shape:
             for info in infos:
                 if info.filename in first:
                     _scan_part(path, _inflated(archive, raw, info), info.filename, shape)
-            unread = _unread_sheet_parts(archive, book, only) if only is not None else set()
+            parts = _sheet_parts(archive, book)
+            sizes = {i.filename: i.file_size for i in infos}
+            shape.sheet_sizes = {name: sizes.get(part, 0) for name, part in parts.items()}
+            unread = {p for n, p in parts.items() if n not in only} if only is not None else set()
             for info in infos:
                 wanted = info.filename not in first and info.filename not in unread
                 if wanted and info.filename.endswith((".xml", ".rels", ".vml")):
@@ -181,23 +196,22 @@ def _rels_of(part: str) -> str:
     return f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
 
 
-def _unread_sheet_parts(archive: zipfile.ZipFile, book: str, only: Collection[str]) -> set[str]:
-    """The parts of the sheets not in ``only``; none when the book is laid out unexpectedly."""
+def _sheet_parts(archive: zipfile.ZipFile, book: str) -> dict[str, str]:
+    """Each sheet's part by the sheet's name; none when the book is laid out unexpectedly."""
     from xml.etree import ElementTree
 
     folder = book.rpartition("/")[0]
     try:
         relations = ElementTree.fromstring(archive.read(_rels_of(book)))
         targets = {r.get("Id"): r.get("Target") or "" for r in relations}
-        unread = set()
+        parts = {}
         for sheet in ElementTree.fromstring(archive.read(book)).iter(f"{_MAIN_NS}sheet"):
-            if sheet.get("name") not in only:
-                target = targets[sheet.get(_REL_ID)]
-                part = target[1:] if target.startswith("/") else f"{folder}/{target}"
-                unread.add(posixpath.normpath(part))
-        return unread
+            target = targets[sheet.get(_REL_ID)]
+            part = target[1:] if target.startswith("/") else f"{folder}/{target}"
+            parts[sheet.get("name") or ""] = posixpath.normpath(part)
+        return parts
     except (KeyError, ElementTree.ParseError):
-        return set()  # then every part is scanned
+        return {}  # then every part is scanned, and sheets are read in the book's order
 
 
 def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
@@ -342,23 +356,94 @@ def _trim(rows: list[tuple]) -> list[tuple]:
     return trimmed
 
 
-def _read_calamine(path: Path, only: Collection[str] | None, progress: Any) -> dict[str, RawSheet]:
+def _read_calamine(
+    path: Path, only: Collection[str] | None, progress: Any, sizes: dict[str, int]
+) -> SheetsAhead:
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_path(str(path))
-    sheets = {}
     wanted = [name for name in book.sheet_names if only is None or name in only]
-    tick = ticker(progress, "读取工作表", len(wanted))
-    for name in wanted:
-        sheet = book.get_sheet_by_name(name)
-        rows = sheet.to_python(skip_empty_area=False)
+    return SheetsAhead(book, path, wanted, sizes, progress)
+
+
+class SheetsAhead(Mapping[str, RawSheet]):
+    """A book's sheets, parsed by worker threads while the caller works on those it has.
+
+    calamine parses a sheet's XML without holding the GIL, so on two cores the next sheets
+    are parsed while the caller loads the last one. Small sheets (settings, lists, rosters)
+    are parsed first: a caller needs them before the big ones. A sheet that cannot be read
+    raises :class:`BookReadError` when it is asked for.
+    """
+
+    def __init__(
+        self, book: Any, path: Path, names: list[str], sizes: dict[str, int], progress: Any
+    ) -> None:
+        self._path, self._names = path, names
+        self._tick = ticker(progress, "读取工作表", len(names))
+        self._books: queue.SimpleQueue = queue.SimpleQueue()  # a calamine book serves one
+        self._books.put(book)  # thread at a time: a second thread opens its own
+        self._left, self._lock = len(names), threading.Lock()
+        order = sorted(names, key=lambda n: sizes.get(n, 0) > SMALL_SHEET)  # stable: book order
+        pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="read-sheet")
+        self._pending = {name: pool.submit(self._parse, name) for name in order}
+        pool.shutdown(wait=False)  # the threads end when the queue is done
+        self._ticked: set[str] = set()
+
+    def _parse(self, name: str) -> RawSheet:
+        from python_calamine import CalamineWorkbook
+
+        try:
+            book = self._books.get_nowait()
+        except queue.Empty:
+            book = CalamineWorkbook.from_path(str(self._path))
+        try:
+            sheet = book.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+        finally:
+            self._done_with(book)
         if sheet.width > WIDE:  # a wide sheet pads every row with thousands of blanks
             rows = [_trailing_blanks_cut(row) for row in rows]
-        sheets[name] = RawSheet(name, rows)  # blank cells stay "", as calamine gives them
-        tick(name)
-    return sheets
+        return RawSheet(name, rows)  # blank cells stay "", as calamine gives them
+
+    def _done_with(self, book: Any) -> None:
+        """Hand the book to the next sheet; after the last, let the books go (memory)."""
+        with self._lock:
+            self._left -= 1
+            if self._left:
+                self._books.put(book)
+                return
+        while not self._books.empty():
+            self._books.get_nowait()
+
+    def __getitem__(self, name: str) -> RawSheet:
+        future = self._pending[name]  # KeyError: no such sheet
+        try:
+            sheet = future.result()
+        except Exception as error:
+            raise _damaged(self._path, error) from error
+        self._tick_read()
+        return sheet
+
+    def _tick_read(self) -> None:
+        """Tick every sheet parsed by now (from the caller's thread: a host's bar is not
+        thread-safe), so that sheets no one asks for fill the bar too."""
+        for name, future in self._pending.items():
+            if name not in self._ticked and future.done():
+                self._ticked.add(name)
+                self._tick(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
 
 
+READ_THREADS = 2  # this is for two cores; a third thread only waits for the GIL
+SMALL_SHEET = 1 << 20  # uncompressed XML bytes: a roster, not a sheet of records
 WIDE = 1024
 
 
