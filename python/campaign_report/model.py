@@ -641,7 +641,8 @@ def _resolve_ditto_cells(
     cells: _Cells, marks: frozenset[str]
 ) -> tuple[_Cells, dict[int, tuple[str, Any]]]:
     """:func:`_resolve_dittos` on factorised cells (most columns hold no mark at all)."""
-    if not any(_is_ditto(v, marks) for v in cells.uniques):
+    short = [v for v in cells.uniques if isinstance(v, str) and len(v) <= _DITTO_CHARS]
+    if not any(_is_ditto(v, marks) for v in short):
         return cells, {}
     values, copied = _resolve_dittos(cells.values().tolist(), marks)
     return _Cells.of(values), copied
@@ -672,7 +673,10 @@ def _resolve_dittos(
 
 
 def _is_ditto(value: Any, marks: frozenset[str]) -> bool:
-    return isinstance(value, str) and len(value) <= 8 and _ditto_key(value) in marks
+    return isinstance(value, str) and len(value) <= _DITTO_CHARS and _ditto_key(value) in marks
+
+
+_DITTO_CHARS = 8  # a mark with its spacing; longer text is content
 
 
 def _ditto_issue(
