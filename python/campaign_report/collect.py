@@ -443,7 +443,7 @@ def identify(
 
 
 def copy_tables(
-    definition: Definition, books: Sequence[dict[str, RawSheet]]
+    definition: Definition, books: Sequence[Mapping[str, RawSheet]]
 ) -> list[dict[str, SheetRows]]:
     """The unit sheets of each copy (by sheet key), each sheet read over all copies at once."""
     found: list[dict[str, SheetRows]] = [{} for _ in books]

@@ -9,12 +9,12 @@ import functools
 import gc
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import atomic, collect
-from .adapters.xlsx_reader import read_raw_sheets
+from .adapters.xlsx_reader import read_raw_sheets, reading_each
 from .aggregate import Summary, aggregate
 from .definition import Definition, Sheet, load_definition
 from .errors import CampaignError, RefusedError
@@ -381,20 +381,21 @@ def _merge_files(
     definition = load_definition()
     out = Path(out) if out else sibling(master, "合并", master.suffix.lower())
     _refuse_overwrite(master, out)
-    tables, settings, units = _read_master(master, definition, progress)
     files = copy_files(inputs, exclude=(master, out))
-    if not files:
-        raise CampaignError("没有找到要合并的副本（.xlsx/.xlsm），请检查文件或文件夹")
-    campaign, version = str(settings.get("campaign_name") or ""), _file_version(master)
-    found: dict[Path, collect.Copy | collect.Skipped] = {}
-    read: dict[Path, dict[str, RawSheet]] = {}
     wanted = {s.name for s in collect.unit_sheets(definition)}
-    for number, path in enumerate(files, start=1):
-        progress(f"读取副本 {number}/{len(files)}：{path.name}")
-        try:
-            read[path] = read_raw_sheets(path, only=wanted)  # a copy's own sheets, one pass each
-        except CampaignError as error:  # an unreadable copy is listed; the merge goes on
-            found[path] = collect.Skipped(path, str(error))
+    with reading_each(files, only=wanted) as copies_read:  # a copy's own sheets, one pass each
+        tables, settings, units = _read_master(master, definition, progress)  # meanwhile
+        if not files:
+            raise CampaignError("没有找到要合并的副本（.xlsx/.xlsm），请检查文件或文件夹")
+        found: dict[Path, collect.Copy | collect.Skipped] = {}
+        read: dict[Path, Mapping[str, RawSheet]] = {}
+        for number, (path, sheets) in enumerate(copies_read, start=1):
+            progress(f"读取副本 {number}/{len(files)}：{path.name}")
+            if isinstance(sheets, CampaignError):  # an unreadable copy is listed; merge goes on
+                found[path] = collect.Skipped(path, str(sheets))
+            else:
+                read[path] = sheets
+    campaign, version = str(settings.get("campaign_name") or ""), _file_version(master)
     # The copies' sheets are read together: the values they share are looked at once.
     tables_of = collect.copy_tables(definition, list(read.values()))
     for path, sheets in zip(read, tables_of, strict=True):

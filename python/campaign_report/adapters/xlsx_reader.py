@@ -21,8 +21,9 @@ import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -65,13 +66,37 @@ def read_raw_sheets(
         engine = "openpyxl"
     try:
         if engine == "calamine":
-            sheets = _read_calamine(path, only, progress, shape.sheet_sizes)
-            return sheets if ahead else {name: sheets[name] for name in sheets}
+            return _read_calamine(path, only, progress, shape.sheet_sizes, ahead)
         return _read_openpyxl(path, only, progress)
     except BookReadError:
         raise
     except Exception as error:  # a damaged file can fail deep inside either reader
         raise _damaged(path, error) from error
+
+
+@contextmanager
+def reading_each(
+    paths: Sequence[Path], only: Collection[str] | None = None
+) -> Iterator[Iterator[tuple[Path, Mapping[str, RawSheet] | BookReadError]]]:
+    """:func:`read_raw_sheets` of each path, in order, or the reason it cannot be read.
+
+    The files are read in the background, two at a time, from the moment the block starts:
+    calamine parses and zlib inflates without the GIL, so the caller's own work (reading the
+    master) and thirty units' copies share the two cores. Files not yet read when the block
+    ends are never read.
+    """
+
+    def read(path: Path) -> Mapping[str, RawSheet] | BookReadError:
+        try:
+            return read_raw_sheets(path, only=only)
+        except BookReadError as error:
+            return error
+
+    pool = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="read-book")
+    try:
+        yield zip(paths, pool.map(read, paths), strict=True)
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def _damaged(path: Path, error: Exception) -> BookReadError:
@@ -357,13 +382,28 @@ def _trim(rows: list[tuple]) -> list[tuple]:
 
 
 def _read_calamine(
-    path: Path, only: Collection[str] | None, progress: Any, sizes: dict[str, int]
-) -> SheetsAhead:
+    path: Path, only: Collection[str] | None, progress: Any, sizes: dict[str, int], ahead: bool
+) -> Mapping[str, RawSheet]:
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_path(str(path))
     wanted = [name for name in book.sheet_names if only is None or name in only]
-    return SheetsAhead(book, path, wanted, sizes, progress)
+    if ahead:
+        return SheetsAhead(book, path, wanted, sizes, progress)
+    sheets = {}
+    tick = ticker(progress, "读取工作表", len(wanted))
+    for name in wanted:  # a small book (a unit's copy) costs less than a thread would
+        sheets[name] = _calamine_sheet(book, name)
+        tick(name)
+    return sheets
+
+
+def _calamine_sheet(book: Any, name: str) -> RawSheet:
+    sheet = book.get_sheet_by_name(name)
+    rows = sheet.to_python(skip_empty_area=False)
+    if sheet.width > WIDE:  # a wide sheet pads every row with thousands of blanks
+        rows = [_trailing_blanks_cut(row) for row in rows]
+    return RawSheet(name, rows)  # blank cells stay "", as calamine gives them
 
 
 class SheetsAhead(Mapping[str, RawSheet]):
@@ -397,13 +437,9 @@ class SheetsAhead(Mapping[str, RawSheet]):
         except queue.Empty:
             book = CalamineWorkbook.from_path(str(self._path))
         try:
-            sheet = book.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False)
+            return _calamine_sheet(book, name)
         finally:
             self._done_with(book)
-        if sheet.width > WIDE:  # a wide sheet pads every row with thousands of blanks
-            rows = [_trailing_blanks_cut(row) for row in rows]
-        return RawSheet(name, rows)  # blank cells stay "", as calamine gives them
 
     def _done_with(self, book: Any) -> None:
         """Hand the book to the next sheet; after the last, let the books go (memory)."""
