@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 import zipfile
 from pathlib import Path
 
@@ -11,7 +14,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
 from campaign_report import outputs
-from campaign_report.adapters import xlsx_writer
+from campaign_report.adapters import xlsx_package, xlsx_writer
+from campaign_report.adapters.xlsx_package import Package
 from campaign_report.adapters.xlsx_patch import sheet_names, write_patched_copy
 from campaign_report.adapters.xlsx_template import build_workbook
 from campaign_report.example import load_example
@@ -198,3 +202,59 @@ def test_notes_written_as_text_are_the_bytes_lxml_writes() -> None:
         patch._add_notes(comments, drawing, notes, 1024 * block + 1)
         expected = (to_xml(comments), etree.tostring(drawing, encoding="UTF-8"))
         assert patch._new_notes_xml(notes, block) == expected
+
+
+def test_parts_deflated_meanwhile_are_the_parts_written(
+    example_master: Path, tmp_path: Path
+) -> None:
+    package = Package(example_master)
+    package["xl/新的.xml"] = b"<a>first</a>"
+    package["xl/新的.xml"] = b"<a>second</a>" * 1000  # the second write wins
+    package["xl/不要的.xml"] = b"<a/>"
+    package.remove("xl/不要的.xml")
+    out = tmp_path / "out.xlsx"
+    with out.open("wb") as handle:
+        package.save(handle)
+    with zipfile.ZipFile(out) as saved:
+        assert saved.testzip() is None  # every CRC checks
+        assert saved.read("xl/新的.xml") == b"<a>second</a>" * 1000
+        assert "xl/不要的.xml" not in saved.namelist()
+        with zipfile.ZipFile(example_master) as source:
+            assert [n for n in saved.namelist() if n != "xl/新的.xml"] == source.namelist()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+def test_a_package_written_before_a_fork_saves_in_the_child(
+    example_master: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A process pool forks the process; the parent's deflating thread is not in the child."""
+    deflate = xlsx_package._deflate
+
+    def slowly(data: bytes):
+        time.sleep(0.5)  # still deflating in the parent's thread when the child is forked
+        return deflate(data)
+
+    monkeypatch.setattr(xlsx_package, "_deflate", slowly)
+    package = Package(example_master)
+    package["xl/新的.xml"] = b"<a>before</a>"
+    out = tmp_path / "child.xlsx"
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child's lines run in another process)
+        try:
+            package["xl/其后.xml"] = b"<a>after</a>"
+            with out.open("wb") as handle:
+                package.save(handle)
+        finally:
+            os._exit(0)
+    for _ in range(200):  # a hang would otherwise hang the suite
+        done, status = os.waitpid(child, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the child hung saving the package")
+    assert os.waitstatus_to_exitcode(status) == 0
+    with zipfile.ZipFile(out) as saved:
+        assert saved.read("xl/新的.xml") == b"<a>before</a>"
+        assert saved.read("xl/其后.xml") == b"<a>after</a>"

@@ -11,14 +11,16 @@ content types) the patcher needs.
 from __future__ import annotations
 
 import io
+import os
 import posixpath
 import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from lxml import etree
 
@@ -78,6 +80,9 @@ class Package:
         if any(i.file_size > _ZIP32_LIMIT or i.compress_size > _ZIP32_LIMIT for i in infos):
             raise Unsupported("zip64")
         self._changed: dict[str, bytes] = {}
+        # Changed parts, deflated meanwhile: each with the process whose thread deflates it.
+        self._deflated: dict[str, tuple[int, Future[_Deflated]]] = {}
+        self._deflater: tuple[int, ThreadPoolExecutor] | None = None  # (its process, it)
         self._removed: set[str] = set()
         self._order = list(self._infos)
 
@@ -133,10 +138,23 @@ class Package:
         if name not in self._infos and name not in self._changed:
             self._order.append(name)
         self._changed[name] = data
+        self._forget_deflated(name)
+        self._deflated[name] = (os.getpid(), self._deflating().submit(_deflate, data))
+
+    def _deflating(self) -> ThreadPoolExecutor:
+        """The package's deflating thread (a forked process has none of its parent's)."""
+        if self._deflater is None or self._deflater[0] != os.getpid():
+            self._deflater = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="deflate"))
+        return self._deflater[1]
 
     def remove(self, name: str) -> None:
         self._removed.add(name)
         self._changed.pop(name, None)
+        self._forget_deflated(name)
+
+    def _forget_deflated(self, name: str) -> None:
+        if (earlier := self._deflated.pop(name, None)) is not None:
+            earlier[1].cancel()
 
     def unused_name(self, pattern: str) -> str:
         """The first free part name of ``pattern`` (e.g. 'xl/tables/table{}.xml'), from 1."""
@@ -201,10 +219,16 @@ class Package:
             for name in self.names:
                 tick(name)
                 if name in self._changed:
-                    writer.add(name, self._changed[name])
+                    writer.add(name, self._deflated_part(name))
                 else:
                     writer.copy_raw(source, self._infos[name])
         writer.close()
+
+    def _deflated_part(self, name: str) -> _Deflated:
+        process, deflated = self._deflated[name]
+        if process == os.getpid():
+            return deflated.result()
+        return _deflate(self._changed[name])  # written before a fork: that thread is gone
 
 
 def _raw_entry(source: BinaryIO, info: zipfile.ZipInfo) -> bytes:
@@ -229,6 +253,19 @@ def _inflate(source: BinaryIO, info: zipfile.ZipInfo) -> bytes:
     return data
 
 
+class _Deflated(NamedTuple):
+    data: bytes  # raw deflate, as a zip entry holds it
+    crc: int
+    size: int
+
+
+def _deflate(data: bytes) -> _Deflated:
+    """A part deflated, in a thread of its own: zlib runs without the GIL, so a big sheet is
+    compressed while the next part is being made, not all at the end."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return _Deflated(packer.compress(data) + packer.flush(), zlib.crc32(data), len(data))
+
+
 class _ZipWriter:
     """The little of the zip format a package needs: stored raw entries and deflated ones."""
 
@@ -236,11 +273,9 @@ class _ZipWriter:
         self.out = out
         self.central: list[bytes] = []
 
-    def add(self, name: str, data: bytes) -> None:
-        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-        compressed = packer.compress(data) + packer.flush()
-        entry = (zipfile.ZIP_DEFLATED, zlib.crc32(data), len(compressed), len(data), (0, 33))
-        self._entry(name, entry, compressed)
+    def add(self, name: str, part: _Deflated) -> None:
+        entry = (zipfile.ZIP_DEFLATED, part.crc, len(part.data), part.size, (0, 33))
+        self._entry(name, entry, part.data)
 
     def copy_raw(self, source: BinaryIO, info: zipfile.ZipInfo) -> None:
         data = _raw_entry(source, info)
