@@ -6,6 +6,7 @@ sheet header or a column type by hand.
 
 from __future__ import annotations
 
+import functools
 import sys
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -280,7 +281,13 @@ class _Lenient(dict):
 def load_definition(path: Path | None = None) -> Definition:
     """Read and check the definition (default: the shipped ``workbook/definition.toml``)."""
     path = path or workbook_dir() / "definition.toml"
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return _definition_of(path.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=8)
+def _definition_of(text: str) -> Definition:
+    """The definition a file's text holds: parsed once a process (a Definition is frozen)."""
+    data = tomllib.loads(text)
     lists = {raw["name"]: _list(raw) for raw in data.get("lists", ())}
     sheets = tuple(_sheet(raw, data.get("aliases", {})) for raw in data["sheets"])
     definition = Definition(
