@@ -9,7 +9,7 @@ from planted_mistakes import plant
 
 from campaign_report.model import ERROR, WARNING
 from campaign_report.steps import open_book
-from campaign_report.validate import validate
+from campaign_report.validate import WARNING_RULES, find_errors, validate
 
 # a value outside an open list (选项) is used as typed, with a warning: still caught
 ALSO = {"bad_choice": {"bad_choice", "choice_as_typed"}}
@@ -75,3 +75,23 @@ def test_the_cross_sheet_mistakes_name_both_sides(planted) -> None:
     assert "应为2008年3月22日" in next(
         i.message for i in result.issues if i.rule == "date_excel_year" and i.sheet == "走访"
     )
+
+
+@pytest.fixture(scope="module")
+def planted_book(example_master: Path, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("planted_book") / "台账.xlsx"
+    plant(example_master, out)
+    return open_book(out)
+
+
+def test_a_report_is_refused_for_the_errors_a_full_check_finds(planted_book) -> None:
+    """生成报告 looks for errors only, skipping the rules that warn: the same errors."""
+    errors = validate(planted_book).errors
+    assert len(errors) >= 20 and find_errors(planted_book) == errors
+
+
+def test_the_rules_that_only_warn_report_no_error(planted_book) -> None:
+    found = {check.__name__: list(check(planted_book)) for check in WARNING_RULES}
+    assert sum(1 for issues in found.values() if issues) >= 4  # the plants reach them
+    errors = [i for issues in found.values() for i in issues if i.severity == ERROR]
+    assert errors == []

@@ -20,7 +20,7 @@ from .definition import Definition, Sheet, load_definition
 from .errors import CampaignError, RefusedError
 from .example import load_example, load_example_lists
 from .model import LISTS_SHEET, CampaignBook, RawSheet, load_book, read_lists
-from .validate import ValidationResult, validate
+from .validate import ValidationResult, find_errors, validate
 
 # The writers (openpyxl, XlsxWriter, python-docx, Jinja2) are imported by the steps that
 # write: `validate --no-copy` on a big book should not pay a second for libraries it never uses.
@@ -264,11 +264,11 @@ def _write_report(
     from .docx_writer import write_docx
     from .report import render_document, to_markdown
 
-    result = validate(book)
-    if not result.ok and not force:
-        first = result.errors[0]
+    errors = [] if force else find_errors(book)  # warnings never refuse a report
+    if errors:
+        first = errors[0]
         raise RefusedError(
-            f"工作簿有{len(result.errors)}个错误，请先改正后再生成报告"
+            f"工作簿有{len(errors)}个错误，请先改正后再生成报告"
             f"（第一个：{first.sheet}!{first.cell} {first.message}）"
         )
     summary = aggregate(book)

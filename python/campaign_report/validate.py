@@ -71,6 +71,7 @@ class ValidationResult:
 
 Rule = Callable[[CampaignBook], Iterable[Issue]]
 RULES: list[Rule] = []
+WARNING_RULES: set[Rule] = set()  # rules that never report an error
 
 
 def rule(function: Rule) -> Rule:
@@ -78,16 +79,40 @@ def rule(function: Rule) -> Rule:
     return function
 
 
+def warning_rule(function: Rule) -> Rule:
+    """A rule whose findings are warnings only: what refuses a report never needs it."""
+    WARNING_RULES.add(function)
+    return rule(function)
+
+
 def validate(book: CampaignBook) -> ValidationResult:
     """Return every issue of ``book``: what reading found, then each rule's findings."""
     issues = list(book.issues)
     for check in RULES:
         issues.extend(check(book))
+    return ValidationResult(_in_order(book, issues), book.definition.rule_names)
+
+
+def find_errors(book: CampaignBook) -> list[Issue]:
+    """The errors of ``book`` (:attr:`ValidationResult.errors`), in the same order.
+
+    A report is refused while these exist; the rules that only warn are not run (on a big
+    book the duplicate-row check alone takes a second).
+    """
+    issues = [i for i in book.issues if i.severity == ERROR]
+    for check in RULES:
+        if check not in WARNING_RULES:
+            issues.extend(i for i in check(book) if i.severity == ERROR)
+    return _in_order(book, issues)
+
+
+def _in_order(book: CampaignBook, issues: list[Issue]) -> list[Issue]:
+    """Errors first, then by sheet (in the book's order), row and column."""
     order = {s.name: i for i, s in enumerate(book.definition.sheets)}
-    issues.sort(
-        key=lambda i: (SEVERITY_ORDER[i.severity], order.get(i.sheet, 99), i.row or 0, i.col or 0)
+    return sorted(
+        issues,
+        key=lambda i: (SEVERITY_ORDER[i.severity], order.get(i.sheet, 99), i.row or 0, i.col or 0),
     )
-    return ValidationResult(issues, book.definition.rule_names)
 
 
 # -- helpers --
@@ -282,7 +307,7 @@ def _several(value: object) -> tuple[str, ...]:
     return value if isinstance(value, tuple) else (str(value),)
 
 
-@rule
+@warning_rule
 def persons_in_roster(book: CampaignBook) -> Iterator[Issue]:
     staff = _roster_keys(book, "staff", "name")
     if not staff:
@@ -372,7 +397,7 @@ def ranges_in_order(book: CampaignBook) -> Iterator[Issue]:
                     yield s.issue("range_reversed", ERROR, index, column)
 
 
-@rule
+@warning_rule
 def duplicate_rows(book: CampaignBook) -> Iterator[Issue]:
     for s in _tables(book):
         keys = [k for k in s.sheet.duplicate_key if k in s.table.columns]
@@ -420,7 +445,7 @@ def _duplicate_key(value: Any) -> Any:
 # -- cross-sheet rules --
 
 
-@rule
+@warning_rule
 def units_that_reported_nothing(book: CampaignBook) -> Iterator[Issue]:
     """The 催报 list: units with no row on a sheet where every unit is expected to report."""
     units = book.table("units")
@@ -455,7 +480,7 @@ def units_that_reported_nothing(book: CampaignBook) -> Iterator[Issue]:
                 )
 
 
-@rule
+@warning_rule
 def essays_long_enough(book: CampaignBook) -> Iterator[Issue]:
     column = book.definition.sheet("essays").column("length")
     if not (s := _filled_sheet(book, "essays")) or not column.target:
@@ -473,7 +498,7 @@ def essays_long_enough(book: CampaignBook) -> Iterator[Issue]:
         )
 
 
-@rule
+@warning_rule
 def feedback_followed_up(book: CampaignBook) -> Iterator[Issue]:
     if not (s := _filled_sheet(book, "feedback")):
         return
@@ -484,7 +509,7 @@ def feedback_followed_up(book: CampaignBook) -> Iterator[Issue]:
             yield s.issue(rule_id, WARNING, index, s.sheet.column(key), value=topic)
 
 
-@rule
+@warning_rule
 def projects_on_time(book: CampaignBook) -> Iterator[Issue]:
     today = book.settings.get("report_date")
     if not (s := _filled_sheet(book, "projects")) or not today:
