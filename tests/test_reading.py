@@ -282,3 +282,33 @@ def test_a_dtd_is_looked_for_before_the_root_element(
             read_raw_sheets(book)
     else:
         assert read_raw_sheets(book)["走访"].rows == read_raw_sheets(example_master)["走访"].rows
+
+
+def test_books_read_two_at_a_time_come_back_in_order(example_master: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "坏的.xlsx"
+    broken.write_bytes(b"not a zip")
+    paths = [example_master, broken, example_master, tmp_path / "没有.xlsx"]
+    with xlsx_reader.reading_each(paths, only={"走访", "单位"}) as found:
+        read = list(found)
+    assert [path for path, _ in read] == paths
+    first, bad, again, missing = (sheets for _, sheets in read)
+    assert set(first) == {"走访", "单位"} and first["走访"].rows == again["走访"].rows
+    assert isinstance(bad, BookReadError) and "不是 Excel 工作簿" in str(bad)
+    assert isinstance(missing, BookReadError) and "找不到文件" in str(missing)
+
+
+def test_books_not_yet_read_when_the_block_ends_are_never_read(
+    example_master: Path, monkeypatch
+) -> None:
+    started: list[Path] = []
+    read = xlsx_reader.read_raw_sheets
+
+    def noting(path, **options):
+        started.append(path)
+        return read(path, **options)
+
+    monkeypatch.setattr(xlsx_reader, "read_raw_sheets", noting)
+    copies = xlsx_reader.reading_each([example_master] * 40)
+    with pytest.raises(RuntimeError, match="母本读不了"), copies:
+        raise RuntimeError("母本读不了")  # as when the master cannot be read
+    assert len(started) < 40
