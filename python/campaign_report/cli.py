@@ -167,22 +167,24 @@ def _report(args: argparse.Namespace) -> int:
     """生成工作总结（.docx，按 GB/T 9704-2012 排版；可同时输出 Markdown）。"""
     from .adapters import pdf_layout
 
-    # LibreOffice's seconds of start-up overlap the imports too.
-    pdf_layout.start_early([Path(p) for p in (args.book, args.template) if p])
-    from .steps import report_file
+    inputs = [Path(p) for p in (args.book, args.template) if p]
+    # LibreOffice's seconds of start-up overlap the imports too (report_file's own block,
+    # inside this one, starts nothing more).
+    with pdf_layout.office_started(inputs):
+        from .steps import report_file
 
-    try:
-        written = report_file(
-            Path(args.book),
-            args.out and Path(args.out),
-            args.template and Path(args.template),
-            markdown=args.markdown,
-            force=args.force,
-            progress=_progress,
-            left_out=_print_left_out,
-        )
-    except RefusedError as error:
-        raise RefusedError(f"{error}。确需生成可加 --force。") from error
+        try:
+            written = report_file(
+                Path(args.book),
+                args.out and Path(args.out),
+                args.template and Path(args.template),
+                markdown=args.markdown,
+                force=args.force,
+                progress=_progress,
+                left_out=_print_left_out,
+            )
+        except RefusedError as error:
+            raise RefusedError(f"{error}。确需生成可加 --force。") from error
     for label, path in written.items():
         print(f"{label}：{path}")
     return 0

@@ -160,11 +160,11 @@ _inputs_key: str | None = None  # the current report's inputs, for the cache's n
 @contextlib.contextmanager
 def office_started(inputs: Sequence[Path] = ()) -> Iterator[None]:
     """Start LibreOffice in the background for the measuring to come (see
-    :func:`start_early`); on leaving the outermost block, stop what is left of it (a report
+    :func:`_start_early`); on leaving the outermost block, stop what is left of it (a report
     refused, or one whose layouts are all in the cache, renders nothing)."""
     global _depth, _inputs_key
     if not _depth:
-        start_early(inputs)
+        _start_early(inputs)
     _depth += 1
     try:
         yield
@@ -175,7 +175,7 @@ def office_started(inputs: Sequence[Path] = ()) -> Iterator[None]:
             _inputs_key = None
 
 
-def start_early(inputs: Sequence[Path] = ()) -> None:
+def _start_early(inputs: Sequence[Path]) -> None:
     """Start a headless LibreOffice on this process's profile, once; :func:`render_pdfs` then
     hands its files to it, so its seconds of start-up overlap the work before the rendering.
 
