@@ -258,3 +258,22 @@ def test_a_package_written_before_a_fork_saves_in_the_child(
     with zipfile.ZipFile(out) as saved:
         assert saved.read("xl/新的.xml") == b"<a>before</a>"
         assert saved.read("xl/其后.xml") == b"<a>after</a>"
+
+
+def test_a_saved_package_leaves_no_deflating_thread(example_master: Path, tmp_path: Path) -> None:
+    import threading
+
+    before = set(threading.enumerate())
+    package = Package(example_master)
+    package["xl/新的.xml"] = b"<a/>"
+    with (tmp_path / "once.xlsx").open("wb") as handle:
+        package.save(handle)
+    package["xl/又一个.xml"] = b"<b/>"  # written after a save: deflated by a new thread
+    with (tmp_path / "twice.xlsx").open("wb") as handle:
+        package.save(handle)
+    with zipfile.ZipFile(tmp_path / "twice.xlsx") as saved:
+        assert saved.read("xl/又一个.xml") == b"<b/>" and saved.read("xl/新的.xml") == b"<a/>"
+    ours = [t for t in set(threading.enumerate()) - before if t.name.startswith("deflate")]
+    for thread in ours:
+        thread.join(timeout=5)
+    assert not [t for t in ours if t.is_alive()]

@@ -223,6 +223,9 @@ class Package:
                 else:
                     writer.copy_raw(source, self._infos[name])
         writer.close()
+        if self._deflater is not None and self._deflater[0] == os.getpid():
+            self._deflater[1].shutdown(wait=False)  # every part is deflated: the thread ends
+        self._deflater = None
 
     def _deflated_part(self, name: str) -> _Deflated:
         process, deflated = self._deflated[name]
