@@ -702,15 +702,9 @@ def _add_notes(
         etree.SubElement(authors, f"{_M}author").text = outputs.MARK_AUTHOR
         names.append(outputs.MARK_AUTHOR)
     author = str(names.index(outputs.MARK_AUTHOR))
-    comment_list = comments.find(f"{_M}commentList")
-    for number, ((row, col), note) in enumerate(sorted(notes.items()), start=first_shape):
-        comment = etree.SubElement(
-            comment_list, f"{_M}comment", ref=f"{column_letter(col)}{row}", authorId=author
-        )
-        text = etree.SubElement(etree.SubElement(comment, f"{_M}text"), f"{_M}t")
-        text.text = note
-        text.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-        drawing.append(_note_shape(number, row, col, note))
+    entries, shapes = _notes_xml(notes, first_shape, author)
+    comments.find(f"{_M}commentList").extend(_elements(entries, f'xmlns="{MAIN_NS}"'))
+    drawing.extend(_elements(shapes, f'xmlns:v="{_V}" xmlns:o="{_O}" xmlns:x="{_X}"'))
 
 
 def _new_notes_xml(notes: dict[tuple[int, int], str], block: int) -> tuple[bytes, bytes]:
@@ -722,20 +716,29 @@ def _new_notes_xml(notes: dict[tuple[int, int], str], block: int) -> tuple[bytes
     comments, drawing = _empty_comments(), _empty_drawing(block)
     authors = comments.find(f"{_M}authors")
     etree.SubElement(authors, f"{_M}author").text = outputs.MARK_AUTHOR
+    entries, shapes = _notes_xml(notes, 1024 * block + 1, "0")
+    head = to_xml(comments).decode("utf-8")
+    comments_xml = head.replace("<commentList/>", f"<commentList>{entries}</commentList>", 1)
+    drawing_xml = etree.tostring(drawing, encoding="UTF-8").decode("utf-8")
+    drawing_xml = drawing_xml[: drawing_xml.rindex("</xml>")] + shapes + "</xml>"
+    return comments_xml.encode("utf-8"), drawing_xml.encode("utf-8")
+
+
+def _notes_xml(notes: dict[tuple[int, int], str], first_shape: int, author: str) -> tuple[str, str]:
+    """The notes' comment elements and their VML shapes, as the text lxml writes for them."""
     entries, shapes = [], []
-    for number, ((row, col), note) in enumerate(sorted(notes.items()), start=1024 * block + 1):
-        text = _xml_text(note)
+    for number, ((row, col), note) in enumerate(sorted(notes.items()), start=first_shape):
         entries.append(
-            f'<comment ref="{column_letter(col)}{row}" authorId="0"><text>'
-            f'<t xml:space="preserve">{text}</t></text></comment>'
+            f'<comment ref="{column_letter(col)}{row}" authorId="{author}"><text>'
+            f'<t xml:space="preserve">{_xml_text(note)}</t></text></comment>'
         )
         shapes.append(_note_shape_xml(number, row, col, note))
-    head = to_xml(comments).decode("utf-8")
-    body = "".join(entries)
-    comments_xml = head.replace("<commentList/>", f"<commentList>{body}</commentList>", 1)
-    drawing_xml = etree.tostring(drawing, encoding="UTF-8").decode("utf-8")
-    drawing_xml = drawing_xml[: drawing_xml.rindex("</xml>")] + "".join(shapes) + "</xml>"
-    return comments_xml.encode("utf-8"), drawing_xml.encode("utf-8")
+    return "".join(entries), "".join(shapes)
+
+
+def _elements(xml: str, namespaces: str) -> list[etree._Element]:
+    """The elements of an XML fragment, parsed at once (the prefixes declared for them)."""
+    return list(parse_xml(f"<xml {namespaces}>{xml}</xml>".encode()))
 
 
 def _xml_text(text: str) -> str:
@@ -744,7 +747,7 @@ def _xml_text(text: str) -> str:
 
 
 def _note_shape_xml(number: int, row: int, col: int, note: str) -> str:
-    """:func:`_note_shape` as the text lxml writes for it inside the drawing."""
+    """A note's VML shape, as the text lxml writes for it inside the drawing."""
     height = 40 + 20 * note.count("\n") + len(note) // 2  # px, as the openpyxl writer sizes it
     anchor = f"{col}, 15, {max(row - 2, 0)}, 2, {col + 3}, 15, {row + 3}, 16"
     return (
@@ -758,12 +761,6 @@ def _note_shape_xml(number: int, row: int, col: int, note: str) -> str:
         f"<x:Anchor>{anchor}</x:Anchor><x:AutoFill>False</x:AutoFill>"
         f"<x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column></x:ClientData></v:shape>"
     )
-
-
-def _note_shape(number: int, row: int, col: int, note: str) -> etree._Element:
-    """:func:`_note_shape_xml` as an element, for a drawing that already holds notes."""
-    shape = _note_shape_xml(number, row, col, note)
-    return etree.fromstring(f'<xml xmlns:v="{_V}" xmlns:o="{_O}" xmlns:x="{_X}">{shape}</xml>')[0]
 
 
 def _note_position(shape: etree._Element) -> tuple[int, int] | None:
