@@ -387,8 +387,6 @@ def _merge_files(
         tables, settings, units = _read_master(master, definition, progress)  # meanwhile
         if not files:
             raise CampaignError("没有找到要合并的副本（.xlsx/.xlsm），请检查文件或文件夹")
-        unit_keys = [s.key for s in collect.unit_sheets(definition)]
-        ahead = None if check else xlsx_merge.master_sheets(master, tables, unit_keys)
         found: dict[Path, collect.Copy | collect.Skipped] = {}
         read: dict[Path, Mapping[str, RawSheet]] = {}
         infos: dict[Path, collect.PackageInfo] = {}
@@ -411,7 +409,7 @@ def _merge_files(
     if check:
         return result, None
     progress("写出合并后的台账……")
-    return result, xlsx_merge.write_merged_copy(master, out, result, tables, ahead)
+    return result, xlsx_merge.write_merged_copy(master, out, result, tables)
 
 
 def copy_files(inputs: Sequence[Path], exclude: Sequence[Path] = ()) -> list[Path]:

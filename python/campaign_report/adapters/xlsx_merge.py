@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from copy import copy as shallow
 from pathlib import Path
 from typing import Any
@@ -74,28 +74,15 @@ def _custom_properties(custom: bytes) -> dict[str, str]:
 # -- the merged book --
 
 
-def master_sheets(
-    master: Path, tables: dict[str, SheetRows], keys: Iterable[str]
-) -> xlsx_parts.MasterSheets:
-    """The master's sheets ``keys`` (its unit sheets), split into rows for the merged ones;
-    made while the copies are read, for :func:`write_merged_copy`."""
-    return xlsx_parts.MasterSheets(Path(master), {k: tables[k] for k in keys if k in tables})
-
-
 def write_merged_copy(
-    master: Path,
-    out: Path,
-    result: MergeResult,
-    tables: dict[str, SheetRows],
-    ahead: xlsx_parts.MasterSheets | None = None,
+    master: Path, out: Path, result: MergeResult, tables: dict[str, SheetRows]
 ) -> Path:
     """Write the master with each unit sheet's rows replaced, and the 合并记录 sheet.
 
     The package-part writer does it when it can (the common case, and fast); openpyxl
     otherwise (formulas or notes among the rows, a previous 合并记录, .xlsm to .xlsx).
-    ``ahead`` is what :func:`master_sheets` made of the master, if it was made before.
     """
-    fast = xlsx_parts.write(Path(master), Path(out), result, tables, ahead)
+    fast = xlsx_parts.write(Path(master), Path(out), result, tables)
     if fast is not None:
         return fast
     book = xlsx_writer.load(Path(master), out)

@@ -51,54 +51,20 @@ class _Unsupported(Exception):
 
 
 def write(
-    master: Path,
-    out: Path,
-    result: MergeResult,
-    tables: dict[str, SheetRows],
-    ahead: MasterSheets | None = None,
+    master: Path, out: Path, result: MergeResult, tables: dict[str, SheetRows]
 ) -> Path | None:
-    """Write the merged book to ``out``; None when the openpyxl writer must do it.
-
-    ``ahead`` is the master's unit sheets as :class:`MasterSheets` read them earlier."""
+    """Write the merged book to ``out``; None when the openpyxl writer must do it."""
     if Path(master).suffix.lower() != Path(out).suffix.lower():
         return None
     try:
         package = Package(master)
-        plans = {key: tables[key] for key in result.plans if key in tables}
-        sheets = ahead if ahead is not None else MasterSheets(master, plans)
         with _Parts(package, master) as parts:
-            _merge_parts(parts, result, tables, sheets)
+            _merge_parts(parts, result, tables)
     except (_Unsupported, Unsupported, KeyError, ValueError, UnicodeDecodeError, BadZipFile):
         return None
     with atomic_path(out) as scratch, open(scratch, "wb") as handle:
         package.save(handle)  # the parts merge did not change travel still compressed
     return Path(out)
-
-
-class MasterSheets:
-    """The master's unit sheets (``tables``), each split into its rows, ready for the merged rows.
-
-    None of it depends on the copies, so a merge makes it while the copies are being read
-    (the thread that does so would otherwise wait). What cannot be moved safely is kept as
-    the error and raised by :func:`write`, which then leaves the book to openpyxl.
-    """
-
-    def __init__(self, master: Path, tables: dict[str, SheetRows]) -> None:
-        self.layouts: dict[str, _SheetLayout] = {}  # sheet key -> its layout
-        self.parts: dict[str, str] = {}  # sheet key -> its part
-        self.error: Exception | None = None
-        try:
-            with ZipFile(master) as archive:
-                book = archive.read("xl/workbook.xml").decode("utf-8")
-                sheets = _sheet_parts(book, archive.read("xl/_rels/workbook.xml.rels").decode())
-                for key, table in tables.items():
-                    if table.header_row is None or table.sheet.name not in sheets:
-                        continue
-                    part = sheets[table.sheet.name]
-                    xml = archive.read(part).decode("utf-8")
-                    self.layouts[key], self.parts[key] = _SheetLayout(xml, table), part
-        except (_Unsupported, KeyError, ValueError, UnicodeDecodeError, BadZipFile) as error:
-            self.error = error
 
 
 class _Parts:
@@ -136,25 +102,22 @@ class _Parts:
         return self[name] if name in self.written or name in self.package else default
 
 
-def _merge_parts(
-    parts: _Parts, result: MergeResult, tables: dict[str, SheetRows], sheets: MasterSheets
-) -> None:
-    if sheets.error is not None:
-        raise sheets.error
+def _merge_parts(parts: _Parts, result: MergeResult, tables: dict[str, SheetRows]) -> None:
     book = parts["xl/workbook.xml"].decode("utf-8")
     rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
-    if LOG_SHEET in _sheet_parts(book, rels):
+    sheets = _sheet_parts(book, rels)
+    if LOG_SHEET in sheets:
         raise _Unsupported("a 合并记录 sheet to replace")
     for key, rows in result.plans.items():
-        layout, table = sheets.layouts.get(key), tables.get(key)
-        if layout is None or table is None:
+        table = tables.get(key)
+        if table is None or table.header_row is None or table.sheet.name not in sheets:
             continue
-        path = sheets.parts[key]
-        xml, last_row = layout.rewrite(rows)
+        path = sheets[table.sheet.name]
+        xml, last_row, source_col = _rewrite_sheet(parts[path].decode("utf-8"), table, rows)
         parts[path] = xml.encode("utf-8")
         for table_part in _table_parts(parts, path):
             parts[table_part] = _resize_table(
-                parts[table_part].decode("utf-8"), table.header_row, last_row, layout.source_col
+                parts[table_part].decode("utf-8"), table.header_row, last_row, source_col
             ).encode("utf-8")
     _add_log_sheet(parts, book, rels, result)
 
@@ -208,55 +171,37 @@ def _table_parts(parts: _Parts, sheet_path: str) -> list[str]:
 # -- a unit sheet --
 
 
-class _SheetLayout:
-    """A master unit sheet split into its rows, to be laid out again from a merge's plan."""
-
-    def __init__(self, xml: str, table: SheetRows) -> None:
-        self.table = table
-        self.head_xml, body, self.tail_xml = _split_sheet_data(xml)
-        if any(mark in body or mark in self.tail_xml for mark in _UNSAFE_SHEET):
-            raise _Unsupported("formulas, merged cells, links or notes")
-        self.by_number = _rows(body)
-        header = table.header_row
-        self.above = [x for n, x in sorted(self.by_number.items()) if n < header]
-        self.header_xml, self.source_col = _with_source_header(
-            self.by_number.get(header, ""), header, table
-        )
-        self.styles = _column_styles(self.head_xml, self.by_number.get(header + 1, ""))
-        self.mover = _Mover(body, self.source_col)
-
-    def rewrite(self, rows: list[OutRow]) -> tuple[str, int]:
-        """The sheet with its data rows laid out from the plan, and its last row."""
-        table, by_number, styles, source_col = (
-            self.table,
-            self.by_number,
-            self.styles,
-            self.source_col,
-        )
-        header = table.header_row
-        top = header + 1
-        out = [*self.above, self.header_xml]
-        fresh = _NewRows(table, styles, source_col)
-        for number, row in enumerate(rows, start=top):
-            if row.master is None:  # a row the master did not have
-                out.append(fresh.row(number, row))
+def _rewrite_sheet(xml: str, table: SheetRows, rows: list[OutRow]) -> tuple[str, int, int]:
+    """The sheet with its data rows laid out from the plan; its last row and 合并来源 column."""
+    head_xml, body, tail_xml = _split_sheet_data(xml)
+    if any(mark in body or mark in tail_xml for mark in _UNSAFE_SHEET):
+        raise _Unsupported("formulas, merged cells, links or notes")
+    by_number = _rows(body)
+    header = table.header_row
+    top = header + 1
+    above = [x for n, x in sorted(by_number.items()) if n < header]
+    header_xml, source_col = _with_source_header(by_number.get(header, ""), header, table)
+    styles = _column_styles(head_xml, by_number.get(top, ""))
+    out = [*above, header_xml]
+    mover = _Mover(body, source_col)
+    fresh = _NewRows(table, styles, source_col)
+    for number, row in enumerate(rows, start=top):
+        if row.master is None:  # a row the master did not have
+            out.append(fresh.row(number, row))
+            continue
+        if row.values is None:  # a row kept as it was: renumber it, add its source
+            moved = mover.move(by_number.get(row.master, ""), row.master, number, row.source)
+            if moved is not None:
+                out.append(moved)
                 continue
-            if row.values is None:  # a row kept as it was: renumber it, add its source
-                moved = self.mover.move(
-                    by_number.get(row.master, ""), row.master, number, row.source
-                )
-                if moved is not None:
-                    out.append(moved)
-                    continue
-            out.append(_row_xml(number, row, by_number, table, styles, source_col))
-        last = top + len(rows) - 1 if rows else header
-        head_xml = re.sub(
-            r'<dimension ref="[^"]*"/>',
-            f'<dimension ref="A1:{column_letter(max(source_col, 1))}{max(last, header)}"/>',
-            self.head_xml,
-        )
-        sheet_data = "".join(out)
-        return f"{head_xml}<sheetData>{sheet_data}</sheetData>{self.tail_xml}", max(last, top)
+        out.append(_row_xml(number, row, by_number, table, styles, source_col))
+    last = top + len(rows) - 1 if rows else header
+    head_xml = re.sub(
+        r'<dimension ref="[^"]*"/>',
+        f'<dimension ref="A1:{column_letter(max(source_col, 1))}{max(last, header)}"/>',
+        head_xml,
+    )
+    return f"{head_xml}<sheetData>{''.join(out)}</sheetData>{tail_xml}", max(last, top), source_col
 
 
 def _split_sheet_data(xml: str) -> tuple[str, str, str]:
