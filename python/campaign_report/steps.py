@@ -389,18 +389,17 @@ def _merge_files(
             raise CampaignError("没有找到要合并的副本（.xlsx/.xlsm），请检查文件或文件夹")
         found: dict[Path, collect.Copy | collect.Skipped] = {}
         read: dict[Path, Mapping[str, RawSheet]] = {}
-        infos: dict[Path, collect.PackageInfo] = {}
         for number, (path, sheets) in enumerate(copies_read, start=1):
             progress(f"读取副本 {number}/{len(files)}：{path.name}")
             if isinstance(sheets, CampaignError):  # an unreadable copy is listed; merge goes on
                 found[path] = collect.Skipped(path, str(sheets))
-            else:  # while the next copies are read
-                read[path], infos[path] = sheets, xlsx_merge.read_package_info(path)
+            else:
+                read[path] = sheets
     campaign, version = str(settings.get("campaign_name") or ""), _file_version(master)
     # The copies' sheets are read together: the values they share are looked at once.
     tables_of = collect.copy_tables(definition, list(read.values()))
     for path, sheets in zip(read, tables_of, strict=True):
-        info = infos[path]
+        info = xlsx_merge.read_package_info(path)
         found[path] = collect.identify(definition, path, info, sheets, units, campaign, version)
     in_order = [found[path] for path in files]
     copies = [c for c in in_order if isinstance(c, collect.Copy)]
