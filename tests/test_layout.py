@@ -246,6 +246,40 @@ def test_trial_layouts_rendered_together_measure_as_one_by_one(measured) -> None
     assert starts == [3]  # flow, own page, blank page: the blank page was the one needed
 
 
+# Counting says which 版记 layouts to render with the first trial (see page_fit's CASES).
+TRIALS_BY_COUNT = {
+    (2, 1): [page_fit.OWN_PAGE],  # date mid-page 1 (odd)
+    (25, 1): [],  # mid-page 2 (even), room for the 版记 below it
+    (33, 1): [page_fit.BLANK_PAGE],  # low on page 2: the 版记 may not fit below
+    (36, 1): [page_fit.OWN_PAGE, page_fit.BLANK_PAGE],  # at the foot: the page may change
+    (14, 1): [page_fit.OWN_PAGE, page_fit.BLANK_PAGE],  # near the foot of page 1
+}
+
+
+@pytest.mark.parametrize(("lines", "trials"), TRIALS_BY_COUNT.items())
+def test_the_trials_rendered_first_are_chosen_by_counting(lines, trials) -> None:
+    assert page_estimate.imprints_to_try(synthetic(*lines), page_fit.Layout()) == trials
+
+
+@pytest.mark.parametrize("lines", [(2, 1), (25, 1), (33, 1)])
+def test_trials_chosen_by_counting_fit_as_one_by_one_with_one_start(measured, lines) -> None:
+    """Fewer trials (each costs LibreOffice a quarter second), the same layout, one start."""
+    document = synthetic(*lines)
+    starts: list[int] = []
+
+    def one_by_one(path: Path):
+        return pdf_layout.measure_docx(path)
+
+    def together(paths: list[Path]):
+        starts.append(len(paths))
+        return pdf_layout.measure_many(paths)
+
+    alone = fit_layout(document, one_by_one)
+    one_by_one.many = together  # type: ignore[attr-defined]
+    assert fit_layout(document, one_by_one) == alone
+    assert starts == [1 + len(TRIALS_BY_COUNT[lines])]
+
+
 # --- Without LibreOffice: the date page counted ------------------------------------------------
 
 

@@ -259,9 +259,12 @@ class _Measurements:
         if layout not in self.lines:
             trials = [layout]
             if self.many is not None and layout.imprint == page_fit.FLOW:
-                # What page_fit asks for next when the date's page is odd or full.
-                trials += [replace(layout, imprint=page_fit.OWN_PAGE, spacer=0)]
-                trials += [replace(layout, imprint=page_fit.BLANK_PAGE, spacer=0)]
+                # What page_fit asks for next when the date's page is odd or full, as far as
+                # counting lines tells: each trial more costs LibreOffice a quarter second.
+                from campaign_report.page_estimate import imprints_to_try
+
+                for imprint in imprints_to_try(self.build.document, layout):
+                    trials.append(replace(layout, imprint=imprint, spacer=0))
                 trials = [t for t in trials if t == layout or t not in self.lines]
             paths = []
             for trial in trials:
@@ -576,7 +579,29 @@ def _add_imprint(word: WordDocument, document: Document, layout: Layout) -> None
     elements themselves would follow their indents (抄送 is indented a character and wraps under
     the first body), while the rules must span the whole type area.
     """
-    elements: list[tuple[Callable[[], object], int]] = []  # (writer, estimated lines)
+    elements = _imprint_elements(word, document)
+    if not elements:
+        return
+    _place_imprint(word, layout, _imprint_height(elements))
+    _new_paragraph(word, RULE_THICK)
+    for index, (add_element, _) in enumerate(elements):
+        if index:
+            _new_paragraph(word, RULE_THIN)
+        add_element()
+    _new_paragraph(word, RULE_THICK)
+
+
+def imprint_height(document: Document) -> int:
+    """Twips the 版记 takes, its rules included, as estimated to place it (0: none)."""
+    elements = _imprint_elements(None, document)
+    return _imprint_height(elements) if elements else 0
+
+
+def _imprint_elements(
+    word: WordDocument | None, document: Document
+) -> list[tuple[Callable[[], object], int]]:
+    """The 版记's elements: each one's writer (into ``word``) and its estimated lines."""
+    elements: list[tuple[Callable[[], object], int]] = []
     if document.keywords.strip():
         elements.append((lambda: _add_keywords(word, document.keywords.strip()), 1))
     bodies = [body.strip() for body in document.copy_to if body.strip()]
@@ -586,16 +611,11 @@ def _add_imprint(word: WordDocument, document: Document, layout: Layout) -> None
     issued = [document.issuer.strip(), _issued_on(document.issue_date)]
     if any(issued):
         elements.append((lambda: _add_paragraph(word, "\t".join(issued), IMPRINT), 1))
-    if not elements:
-        return
-    estimate = sum(lines for _, lines in elements) * LINE_PITCH + (len(elements) + 1) * RULE_HEIGHT
-    _place_imprint(word, layout, estimate)
-    _new_paragraph(word, RULE_THICK)
-    for index, (add_element, _) in enumerate(elements):
-        if index:
-            _new_paragraph(word, RULE_THIN)
-        add_element()
-    _new_paragraph(word, RULE_THICK)
+    return elements
+
+
+def _imprint_height(elements: list[tuple[Callable[[], object], int]]) -> int:
+    return sum(lines for _, lines in elements) * LINE_PITCH + (len(elements) + 1) * RULE_HEIGHT
 
 
 # A rule paragraph: a 1 pt line plus its border (Word and LibreOffice add the border's width).
