@@ -197,6 +197,11 @@ def _keys(values: Any) -> set[str]:
     return {_key(v) for v in present}
 
 
+def _rows_by(data: pd.DataFrame, column: str) -> dict[Any, pd.DataFrame]:
+    """Each value's rows in the frame's order: one grouping, not one comparison a value."""
+    return {value: rows for value, rows in data.groupby(column, sort=False)}
+
+
 def _isna(value: Any) -> bool:
     return not isinstance(value, (tuple, list)) and bool(pd.isna(value))
 
@@ -416,8 +421,9 @@ def _activities(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     order = _in_order(data["kind"], kinds.values if kinds else ())
     by_kind: dict[str, list[dict[str, Any]]] = {}
     summaries: dict[str, dict[str, Any]] = {}
+    of_kind = _rows_by(data, "kind")
     for kind in order:
-        rows = data[data["kind"] == kind]
+        rows = of_kind[kind]
         by_kind[kind] = _activity_records(rows.head(LISTED_TITLES))  # many rows: a few named
         summaries[kind] = _kind_summary(kind, kinds, rows, by_kind[kind])
         found.add(
@@ -638,9 +644,9 @@ def _visits(book: CampaignBook, found: _Facts) -> dict[str, Any]:
     kinds = _list(book, "走访对象")
     order = _in_order(data["target_kind"], kinds.values if kinds else ())
     by_kind = []
-    of_kind = {}
+    of_kind = _rows_by(data, "target_kind")
     for kind in order:
-        rows = of_kind[kind] = data[data["target_kind"] == kind]
+        rows = of_kind[kind]
         entry = {
             "kind": kind,
             "rows": len(rows),
