@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 import zipfile
 from pathlib import Path
 from unittest import mock
@@ -133,6 +134,23 @@ def test_an_empty_template_sums_to_zero(tmp_path: Path) -> None:
     assert [v for _, v in summary.key_figures()] == [0] * len(summary.key_figures())
     assert summary.per_unit["单位"].tolist() == [TOTAL_LABEL]
     assert summary.facts["ideas"]["every_unit"] is False
+
+
+def test_rows_of_units_without_a_roster_count_on_their_own_row(definition) -> None:
+    """No 单位 roster at all: the visits still count, on the （其他） row, and pandas is not
+    asked to put that label into a column of numbers (a warning now, an error to come)."""
+    from campaign_report.aggregate import OTHER_LABEL
+    from campaign_report.model import RawSheet, load_book
+
+    header = ["走访日期", "单位", "走访人", "对象类别", "对象名称"]
+    rows = [["3月24日", "办公室", "张三", "企业", "甲公司"]]
+    book = load_book(definition, {"走访": RawSheet("走访", [header, *rows])})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = aggregate(book).per_unit
+    assert table["单位"].tolist() == [OTHER_LABEL, TOTAL_LABEL]
+    visits = next(t for t, (sheet, *_) in PER_UNIT_COLUMNS.items() if sheet == "visits")
+    assert table[visits].tolist() == [1, 1]
 
 
 # Characters where keying texts joined could go wrong: whitespace of every kind, invisible

@@ -836,9 +836,12 @@ def _per_unit(book: CampaignBook) -> pd.DataFrame:
         counts = {k: int(v) for k, v in exploded.groupby("key")["amount"].sum().items()}
         columns[title] = [counts.get(k, 0) for k in roster]
         other[title] = sum(v for k, v in counts.items() if k not in roster)
-    table = pd.DataFrame({UNIT_HEADER: list(roster.values()), **columns})
-    if any(other.values()):
-        table.loc[len(table)] = [OTHER_LABEL, *other.values()]
+    units = list(roster.values())
+    if any(other.values()):  # added before the frame is made: with no roster unit, the unit
+        units.append(OTHER_LABEL)  # column would be numbers and refuse the label
+        for title, count in other.items():
+            columns[title].append(count)
+    table = pd.DataFrame({UNIT_HEADER: units, **columns})
     totals = {UNIT_HEADER: TOTAL_LABEL} | {c: int(table[c].sum()) for c in PER_UNIT_COLUMNS}
     return pd.concat([table, pd.DataFrame([totals])], ignore_index=True)
 
