@@ -83,14 +83,16 @@ def _through_date(document: Document, layout: Layout) -> _Pages:
             if index and isinstance(blocks[index - 1], Table):
                 pages.lines(1)  # the paragraph that keeps two tables apart
             _table(pages, block)
-    closing = [document.signature.strip(), document.date_line.strip()]
-    closing = [text for text in closing if text]
-    if not closing:
-        return pages
-    if layout.blank_before_signature:
-        closing.insert(0, "")
-    pages.block(len(closing) * dw.LINE_PITCH)  # the blank line and 署名 keep with the date
+    closing = _closing_lines(document, layout)
+    if closing:
+        pages.block(closing * dw.LINE_PITCH)  # the blank line and 署名 keep with the date
     return pages
+
+
+def _closing_lines(document: Document, layout: Layout) -> int:
+    """The lines of the blank line (if kept), the 署名 and the date."""
+    texts = [t for t in (document.signature.strip(), document.date_line.strip()) if t]
+    return len(texts) + (1 if texts and layout.blank_before_signature else 0)
 
 
 # A date counted at least this many lines from its page's top and bottom is taken to be on
@@ -106,8 +108,8 @@ def imprints_to_try(document: Document, layout: Layout) -> list[str]:
     edge, a line's difference in the layout engine may move the date: then both."""
     pages = _through_date(document, layout)
     slack = SURE_LINES * dw.LINE_PITCH
-    closing = (2 if layout.blank_before_signature else 1) + bool(document.signature.strip())
-    if pages.used - closing * dw.LINE_PITCH < slack or pages.room() < slack:
+    closing_top = pages.used - _closing_lines(document, layout) * dw.LINE_PITCH
+    if closing_top < slack or pages.room() < slack:
         return [OWN_PAGE, BLANK_PAGE]
     if pages.page % 2:
         return [OWN_PAGE]
