@@ -261,10 +261,9 @@ def test_the_trials_rendered_first_are_chosen_by_counting(lines, trials) -> None
     assert page_estimate.imprints_to_try(synthetic(*lines), page_fit.Layout()) == trials
 
 
-@pytest.mark.parametrize("lines", [(2, 1), (25, 1), (33, 1)])
-def test_trials_chosen_by_counting_fit_as_one_by_one_with_one_start(measured, lines) -> None:
-    """Fewer trials (each costs LibreOffice a quarter second), the same layout, one start."""
-    document = synthetic(*lines)
+def _fit_counting_starts(document) -> tuple[object, object, list[int]]:
+    """The layout fitted one by one, the one fitted with trials together, and the documents
+    each LibreOffice start of the latter rendered."""
     starts: list[int] = []
 
     def one_by_one(path: Path):
@@ -276,8 +275,42 @@ def test_trials_chosen_by_counting_fit_as_one_by_one_with_one_start(measured, li
 
     alone = fit_layout(document, one_by_one)
     one_by_one.many = together  # type: ignore[attr-defined]
-    assert fit_layout(document, one_by_one) == alone
-    assert starts == [1 + len(TRIALS_BY_COUNT[lines])]
+    return alone, fit_layout(document, one_by_one), starts
+
+
+# Documents rendered at the one LibreOffice start: on an odd page only the own-page layout
+# (the flowing one would only be moved there), mid-page 2 only the flowing one, low on page 2
+# the flowing one and the blank-page one.
+DOCUMENTS_BY_COUNT = {(2, 1): 1, (25, 1): 1, (33, 1): 2}
+
+
+@pytest.mark.parametrize("lines", DOCUMENTS_BY_COUNT)
+def test_trials_chosen_by_counting_fit_as_one_by_one_with_one_start(measured, lines) -> None:
+    """Fewer trials (each costs LibreOffice a quarter second), the same layout, one start."""
+    alone, together, starts = _fit_counting_starts(synthetic(*lines))
+    assert together == alone
+    assert starts == [DOCUMENTS_BY_COUNT[lines]]
+
+
+def test_a_wrong_count_of_an_odd_page_falls_back_to_the_flowing_start(
+    measured, monkeypatch
+) -> None:
+    """Counting says odd page, the measurement says page 2: the own-page layout is not taken;
+    the flowing one is measured as usual and the fitted layout is the same as one by one."""
+    from campaign_report import page_estimate as estimate
+
+    monkeypatch.setattr(estimate, "surely_on_odd_page", lambda document, layout: True)
+    alone, together, starts = _fit_counting_starts(synthetic(25, 1))  # date mid-page 2
+    assert alone.imprint == page_fit.FLOW
+    assert together == alone
+    assert starts == [1, 1]  # the own-page layout alone, then the flowing one
+
+
+@pytest.mark.parametrize(
+    ("lines", "odd"), [((2, 1), True), ((14, 1), False), ((25, 1), False), ((45, 1), True)]
+)
+def test_an_odd_date_page_is_sure_only_well_inside_the_page(lines, odd) -> None:
+    assert page_estimate.surely_on_odd_page(synthetic(*lines), page_fit.Layout()) is odd
 
 
 # --- Without LibreOffice: the date page counted ------------------------------------------------

@@ -225,9 +225,9 @@ def fit_layout(
     ready = getattr(measure, "ready", None)
     if ready is not None and not ready():
         return None
-    layout = Layout()
     with tempfile.TemporaryDirectory(prefix="campaign-report-") as tmp:
         lines_of = _Measurements(build or _Builder(document), measure, Path(tmp))
+        layout = _first_layout(document, lines_of)
         for _ in range(MAX_PASSES):
             lines = lines_of(layout)
             if lines is None:
@@ -243,6 +243,27 @@ def fit_layout(
                 return following
             layout = following
     return layout
+
+
+def _first_layout(document: Document, lines_of: _Measurements) -> Layout:
+    """The layout to measure first: the 版记 following the date, as page_fit starts.
+
+    Where counting puts the date well inside an odd page, that layout would be measured only
+    to be moved to a page of its own; with a ``many`` measure the own-page layout is measured
+    alone instead, and taken when its lines (the body and closing lie as in the flowing one)
+    lead page_fit to the same move. Otherwise, or if counting was wrong, the usual start.
+    """
+    flowing = Layout()
+    if lines_of.many is None:
+        return flowing
+    from campaign_report.page_estimate import surely_on_odd_page
+
+    if not surely_on_odd_page(document, flowing):
+        return flowing
+    own = replace(flowing, imprint=page_fit.OWN_PAGE, spacer=0)
+    lines = lines_of(own)
+    settled = lines is not None and page_fit.next_layout(document, flowing, lines, GEOMETRY) == own
+    return own if settled else flowing
 
 
 class _Measurements:

@@ -107,14 +107,25 @@ def imprints_to_try(document: Document, layout: Layout) -> list[str]:
     an even page without room below it for the 版记. Where the count lands near a page's
     edge, a line's difference in the layout engine may move the date: then both."""
     pages = _through_date(document, layout)
-    slack = SURE_LINES * dw.LINE_PITCH
-    closing_top = pages.used - _closing_lines(document, layout) * dw.LINE_PITCH
-    if closing_top < slack or pages.room() < slack:
+    if not _well_inside(document, layout, pages):
         return [OWN_PAGE, BLANK_PAGE]
     if pages.page % 2:
         return [OWN_PAGE]
-    fits = pages.room() - dw.imprint_height(document) > slack
+    fits = pages.room() - dw.imprint_height(document) > SURE_LINES * dw.LINE_PITCH
     return [] if fits else [BLANK_PAGE]
+
+
+def surely_on_odd_page(document: Document, layout: Layout) -> bool:
+    """Counting puts the 署名 and date well inside an odd page (body text above them)."""
+    pages = _through_date(document, layout)
+    return bool(pages.page % 2) and _well_inside(document, layout, pages)
+
+
+def _well_inside(document: Document, layout: Layout, pages: _Pages) -> bool:
+    """The closing counted at least SURE_LINES from its page's top and bottom."""
+    slack = SURE_LINES * dw.LINE_PITCH
+    closing_top = pages.used - _closing_lines(document, layout) * dw.LINE_PITCH
+    return closing_top >= slack and pages.room() >= slack
 
 
 def _lines(text: str, per_line: int, indent: float = 0) -> int:
