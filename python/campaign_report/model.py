@@ -642,7 +642,7 @@ def _resolve_ditto_cells(
 ) -> tuple[_Cells, dict[int, tuple[str, Any]]]:
     """:func:`_resolve_dittos` on factorised cells (most columns hold no mark at all)."""
     short = [v for v in cells.uniques if isinstance(v, str) and len(v) <= _DITTO_CHARS]
-    if not any(_is_ditto(v, marks) for v in short):
+    if not any(_ditto_key(v) in marks for v in short):  # _is_ditto, its tests made above
         return cells, {}
     values, copied = _resolve_dittos(cells.values().tolist(), marks)
     return _Cells.of(values), copied
