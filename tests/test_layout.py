@@ -299,7 +299,7 @@ def test_a_wrong_count_of_an_odd_page_falls_back_to_the_flowing_start(
     the flowing one is measured as usual and the fitted layout is the same as one by one."""
     from campaign_report import page_estimate as estimate
 
-    monkeypatch.setattr(estimate, "surely_on_odd_page", lambda document, layout: True)
+    monkeypatch.setattr(estimate, "imprints_to_try", lambda document, layout: [page_fit.OWN_PAGE])
     alone, together, starts = _fit_counting_starts(synthetic(25, 1))  # date mid-page 2
     assert alone.imprint == page_fit.FLOW
     assert together == alone
@@ -310,7 +310,9 @@ def test_a_wrong_count_of_an_odd_page_falls_back_to_the_flowing_start(
     ("lines", "odd"), [((2, 1), True), ((14, 1), False), ((25, 1), False), ((45, 1), True)]
 )
 def test_an_odd_date_page_is_sure_only_well_inside_the_page(lines, odd) -> None:
-    assert page_estimate.surely_on_odd_page(synthetic(*lines), page_fit.Layout()) is odd
+    """Only then is the own-page layout the one trial: fit_layout then measures it first."""
+    trials = page_estimate.imprints_to_try(synthetic(*lines), page_fit.Layout())
+    assert (trials == [page_fit.OWN_PAGE]) is odd
 
 
 # --- Without LibreOffice: the date page counted ------------------------------------------------

@@ -254,13 +254,9 @@ def _first_layout(document: Document, lines_of: _Measurements) -> Layout:
     lead page_fit to the same move. Otherwise, or if counting was wrong, the usual start.
     """
     flowing = Layout()
-    if lines_of.many is None:
-        return flowing
-    from campaign_report.page_estimate import surely_on_odd_page
-
-    if not surely_on_odd_page(document, flowing):
-        return flowing
     own = replace(flowing, imprint=page_fit.OWN_PAGE, spacer=0)
+    if lines_of.many is None or lines_of.imprints(flowing) != [page_fit.OWN_PAGE]:
+        return flowing  # counting does not put the date well inside an odd page
     lines = lines_of(own)
     settled = lines is not None and page_fit.next_layout(document, flowing, lines, GEOMETRY) == own
     return own if settled else flowing
@@ -275,6 +271,15 @@ class _Measurements:
             measure, "many", None
         )
         self.lines: dict[Layout, list[TextLine] | None] = {}
+        self.counted: dict[Layout, list[str]] = {}
+
+    def imprints(self, layout: Layout) -> list[str]:
+        """:func:`~campaign_report.page_estimate.imprints_to_try` for ``layout``, counted once."""
+        if layout not in self.counted:
+            from campaign_report.page_estimate import imprints_to_try
+
+            self.counted[layout] = imprints_to_try(self.build.document, layout)
+        return self.counted[layout]
 
     def __call__(self, layout: Layout) -> list[TextLine] | None:
         if layout not in self.lines:
@@ -282,9 +287,7 @@ class _Measurements:
             if self.many is not None and layout.imprint == page_fit.FLOW:
                 # What page_fit asks for next when the date's page is odd or full, as far as
                 # counting lines tells: each trial more costs LibreOffice a quarter second.
-                from campaign_report.page_estimate import imprints_to_try
-
-                for imprint in imprints_to_try(self.build.document, layout):
+                for imprint in self.imprints(layout):
                     trials.append(replace(layout, imprint=imprint, spacer=0))
                 trials = [t for t in trials if t == layout or t not in self.lines]
             paths = []

@@ -103,9 +103,9 @@ SURE_LINES = 3
 
 def imprints_to_try(document: Document, layout: Layout) -> list[str]:
     """Which 版记 layouts page_fit may ask for once ``layout`` (the 版记 following the date)
-    is measured, by counting: OWN_PAGE when the date lands on an odd page, BLANK_PAGE when on
-    an even page without room below it for the 版记. Where the count lands near a page's
-    edge, a line's difference in the layout engine may move the date: then both."""
+    is measured, by counting: OWN_PAGE alone when the date lands well inside an odd page,
+    BLANK_PAGE when on an even page without room below it for the 版记. Where the count lands
+    near a page's edge, a line's difference in the layout engine may move the date: both."""
     pages = _through_date(document, layout)
     if not _well_inside(document, layout, pages):
         return [OWN_PAGE, BLANK_PAGE]
@@ -113,12 +113,6 @@ def imprints_to_try(document: Document, layout: Layout) -> list[str]:
         return [OWN_PAGE]
     fits = pages.room() - dw.imprint_height(document) > SURE_LINES * dw.LINE_PITCH
     return [] if fits else [BLANK_PAGE]
-
-
-def surely_on_odd_page(document: Document, layout: Layout) -> bool:
-    """Counting puts the 署名 and date well inside an odd page (body text above them)."""
-    pages = _through_date(document, layout)
-    return bool(pages.page % 2) and _well_inside(document, layout, pages)
 
 
 def _well_inside(document: Document, layout: Layout, pages: _Pages) -> bool:
