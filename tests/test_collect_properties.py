@@ -167,6 +167,7 @@ def test_new_rows_are_written_as_cell_by_cell(data) -> None:
     writer = xlsx_parts._NewRows(table, styles, source_col)
     expected = xlsx_parts._row_xml(number, row, {}, table, styles, source_col)
     assert writer.row(number, row) == expected
+    assert writer.row(number, row) == expected  # the texts' cells now from the writer's memory
 
 
 @settings(max_examples=300, deadline=None)

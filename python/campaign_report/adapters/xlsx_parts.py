@@ -312,6 +312,7 @@ class _NewRows:
         self.source_col = source_col
         self.source_letters = column_letter(source_col)
         self.layouts: dict[tuple[int, ...], tuple[_Layout, _Layout, _Layout]] = {}
+        self.texts = _TextCells()
 
     def row(self, number: int, row: OutRow) -> str:
         values = row.values or ()
@@ -319,13 +320,13 @@ class _NewRows:
         if layout is None:
             layout = self._layout(row.present if values else ())
         before, same, after = layout
-        cells = _new_cells(number, values, before) if before else ""
+        cells = _new_cells(number, values, before, self.texts) if before else ""
         if row.source:  # 合并来源, in its column (it takes the place of a value there)
             cells += _source_cell(f"{self.source_letters}{number}", row.source)
         elif same:
-            cells += _new_cells(number, values, same)
+            cells += _new_cells(number, values, same, self.texts)
         if after:
-            cells += _new_cells(number, values, after)
+            cells += _new_cells(number, values, after, self.texts)
         return f'<row r="{number}">{cells}</row>'
 
     def _layout(self, present: tuple[int, ...]) -> tuple[_Layout, _Layout, _Layout]:
@@ -353,24 +354,44 @@ _Layout = list[tuple[int, int, str, str | None, str]]
 _EPOCH_DAY = _EPOCH.date()
 
 
-def _new_cells(number: int, values: tuple[Any, ...], layout: _Layout) -> str:
+class _TextCells(dict[str, str]):
+    """What follows a text cell's address, for each text: a sheet's texts repeat (units,
+    kinds, places), and a look-up is quicker than checking and formatting them again.
+    Bounded, so that a sheet of free text costs no more memory than the texts themselves.
+    """
+
+    LIMIT = 100_000
+
+    def tail(self, text: str) -> str | None:
+        """`` t="inlineStr">…</c>`` for ``text``; None when it needs escaping."""
+        found = self.get(text)
+        if found is None and not _NEEDS_ESCAPE.search(text):
+            found = f' t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+            if len(self) < self.LIMIT:
+                self[text] = found
+        return found
+
+
+def _new_cells(number: int, values: tuple[Any, ...], layout: _Layout, texts: _TextCells) -> str:
     """The cells :func:`_cell` writes for ``values``; the common kinds without a call each."""
     out = []
+    at = f'{number}"'
     for index, col, letters, style, s in layout:
         value = values[index]
         kind = type(value)
-        if kind is str and not _NEEDS_ESCAPE.search(value):
-            out.append(
-                f'<c r="{letters}{number}"{s} t="inlineStr">'
-                f'<is><t xml:space="preserve">{value}</t></is></c>'
-            )
+        if kind is str:
+            tail = texts.get(value) or texts.tail(value)
+            if tail is None:  # & < > or a control character: escaped cell by cell
+                out.append(_cell(col, number, value, style))
+            else:
+                out.append(f'<c r="{letters}{at}{s}{tail}')
         elif value is None:
             if style:
-                out.append(f'<c r="{letters}{number}"{s}/>')
+                out.append(f'<c r="{letters}{at}{s}/>')
         elif (kind is int or kind is float) and math.isfinite(value):
-            out.append(f'<c r="{letters}{number}"{s}><v>{value!r}</v></c>')
+            out.append(f'<c r="{letters}{at}{s}><v>{value!r}</v></c>')
         elif kind is dt.date:
-            out.append(f'<c r="{letters}{number}"{s}><v>{(value - _EPOCH_DAY).days}</v></c>')
+            out.append(f'<c r="{letters}{at}{s}><v>{(value - _EPOCH_DAY).days}</v></c>')
         else:
             out.append(_cell(col, number, value, style))
     return "".join(out)
