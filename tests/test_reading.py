@@ -168,7 +168,8 @@ def _with_sheet_part_changed(source: Path, target: Path, sheet: str, change) -> 
     from campaign_report.adapters.xlsx_reader import _sheet_parts
 
     with zipfile.ZipFile(source) as archive:
-        part = _sheet_parts(archive, "xl/workbook.xml")[sheet]
+        book, rels = (archive.read(n) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"))
+        part = _sheet_parts("xl/workbook.xml", book, rels)[sheet]
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
             for info in archive.infolist():
                 data = archive.read(info.filename)

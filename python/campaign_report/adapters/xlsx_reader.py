@@ -150,11 +150,12 @@ def inspect(path: Path, only: Collection[str] | None = None) -> Shape:
             if book is None:
                 raise BookReadError(f"“{path.name}”不是 Excel 工作簿：其中没有工作簿内容")
             _check_declared_sizes(path, infos)
-            first = {book, _rels_of(book)}  # scanned (no DTD) before they are parsed below
-            for info in infos:
+            first: dict[str, list[bytes]] = {book: [], _rels_of(book): []}
+            for info in infos:  # scanned (no DTD) before they are parsed below, and kept
                 if info.filename in first:
-                    _scan_part(path, _inflated(archive, raw, info), info.filename, shape)
-            parts = _sheet_parts(archive, book)
+                    kept = _keeping(_inflated(archive, raw, info), first[info.filename])
+                    _scan_part(path, kept, info.filename, shape)
+            parts = _sheet_parts(book, *(b"".join(chunks) for chunks in first.values()))
             sizes = {i.filename: i.file_size for i in infos}
             shape.sheet_sizes = {name: sizes.get(part, 0) for name, part in parts.items()}
             unread = {p for n, p in parts.items() if n not in only} if only is not None else set()
@@ -221,16 +222,22 @@ def _rels_of(part: str) -> str:
     return f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
 
 
-def _sheet_parts(archive: zipfile.ZipFile, book: str) -> dict[str, str]:
+def _keeping(chunks: Iterator[bytes], kept: list[bytes]) -> Iterator[bytes]:
+    for chunk in chunks:
+        kept.append(chunk)
+        yield chunk
+
+
+def _sheet_parts(book: str, book_xml: bytes, rels_xml: bytes) -> dict[str, str]:
     """Each sheet's part by the sheet's name; none when the book is laid out unexpectedly."""
     from xml.etree import ElementTree
 
     folder = book.rpartition("/")[0]
     try:
-        relations = ElementTree.fromstring(archive.read(_rels_of(book)))
+        relations = ElementTree.fromstring(rels_xml)
         targets = {r.get("Id"): r.get("Target") or "" for r in relations}
         parts = {}
-        for sheet in ElementTree.fromstring(archive.read(book)).iter(f"{_MAIN_NS}sheet"):
+        for sheet in ElementTree.fromstring(book_xml).iter(f"{_MAIN_NS}sheet"):
             target = targets[sheet.get(_REL_ID)]
             part = target[1:] if target.startswith("/") else f"{folder}/{target}"
             parts[sheet.get("name") or ""] = posixpath.normpath(part)
