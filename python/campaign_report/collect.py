@@ -735,6 +735,13 @@ def _diff(
         )
         # where rows with no partner go: after the unit's previous row, or before its first
         anchor = (old[i1 - 1][0], 1, 0) if i1 > 0 else ((old[0][0], -1, 0) if old else end)
+        if tag == "insert":  # a block of new rows (a round's first merge: every row)
+            placed += [
+                ((*anchor, step), _make_out_row((None, r.values, present, f"{source}{r.number}行")))
+                for step, r in enumerate(new[j1:j2], start=1)
+            ]
+            added += j2 - j1
+            continue
         step = 0
         for j in range(j1, j2):
             if j in pairs:
