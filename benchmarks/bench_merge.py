@@ -7,10 +7,13 @@ counties and each county's copy holds the bundled example's rows under its name.
 Built once (not timed): the master and its copies (``split``); one copy in three is then
 edited (two rows added, one changed). A second round starts as rounds do: the master holds
 the 30 counties and no rows yet, and every copy (split from it) comes back with its
-county's rows. Timed, best of five runs, wall-clock and CPU seconds (CPU time is the fairer
-figure on a machine other jobs share); the runs take turns (one of each, five times over),
-so that a busy spell slows them all alike, and each starts with no garbage left to collect
-from the one before:
+county's rows. Timed, seven turns of one run of each step, each run starting with no
+garbage left to collect from the one before. For each step it prints the best wall-clock and
+CPU seconds (CPU time is the fairer figure on a machine other jobs share) and their ratios to
+the read's best, and the paired ratio: the median over the turns of the step's time over the
+read's in the same turn. The machine's speed drifts (a spell can make anything a fifth
+slower), and the best read and a step's best can come from different spells; runs of one
+turn are within a second of each other. The steps:
 
 - reading every sheet of every copy with python-calamine itself, the yardstick the issue
   names (not our reader, whose safety pass and conversions are part of what merge costs);
@@ -25,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
+import statistics
 import sys
 import tempfile
 import time
@@ -41,6 +45,8 @@ from campaign_report.collect import unit_sheets
 from campaign_report.definition import load_definition
 from campaign_report.example import load_example
 from campaign_report.steps import _file_version, copy_files, merge_files, split_file
+
+RUNS = 7
 
 
 def city_master(copies: int, folder: Path, rows: bool = True) -> Path:
@@ -110,8 +116,13 @@ def read_with_our_reader(master: Path, paths: list[Path]) -> None:
         read_raw_sheets(path, only=wanted)
 
 
-def best_of(runs: int, functions: list[Callable[[], object]]) -> list[tuple[float, float]]:
-    """Best wall-clock and best CPU seconds of each function, run in turns ``runs`` times."""
+Timing = tuple[float, float, float]  # best wall s, best CPU s, median wall / the read before
+
+
+def best_of(runs: int, functions: list[Callable[[], object]]) -> list[Timing]:
+    """Each function's best wall-clock and CPU seconds, run in turns ``runs`` times, and the
+    median over the turns of its wall time over the first function's (the read) in that turn.
+    """
     times: list[list[tuple[float, float]]] = [[] for _ in functions]
     for _ in range(runs):
         for function, spent in zip(functions, times, strict=True):
@@ -119,13 +130,21 @@ def best_of(runs: int, functions: list[Callable[[], object]]) -> list[tuple[floa
             start, start_cpu = time.perf_counter(), time.process_time()
             function()
             spent.append((time.perf_counter() - start, time.process_time() - start_cpu))
-    return [(min(w for w, _ in spent), min(c for _, c in spent)) for spent in times]
+    reads = [wall for wall, _ in times[0]]
+    return [
+        (
+            min(w for w, _ in spent),
+            min(c for _, c in spent),
+            statistics.median(w / read for (w, _), read in zip(spent, reads, strict=True)),
+        )
+        for spent in times
+    ]
 
 
-def measure(master: Path, folder: Path, out: Path) -> list[tuple[float, float]]:
+def measure(master: Path, folder: Path, out: Path) -> list[Timing]:
     files = copy_files([folder])
     return best_of(
-        5,
+        RUNS,
         [
             lambda: read_with_calamine(files),
             lambda: read_with_our_reader(master, files),
@@ -135,18 +154,24 @@ def measure(master: Path, folder: Path, out: Path) -> list[tuple[float, float]]:
     )
 
 
-def report(title: str, timings: list[tuple[float, float]]) -> None:
+def report(title: str, timings: list[Timing]) -> None:
     read = timings[0]
     print(title)
-    print(f"{'best of 5':<46}{'wall s':>8}{'× read':>8}{'CPU s':>8}{'× read':>8}")
+    print(
+        f"{f'best of {RUNS}':<46}{'wall s':>8}{'× read':>8}{'CPU s':>8}{'× read':>8}"
+        f"{'paired ×':>10}"
+    )
     labels = (
         "read every copy, python-calamine",
         "what merge reads, our reader (reference)",
         "merge --check (read master and copies, diff)",
         "merge (and write the merged book)",
     )
-    for label, (wall, cpu) in zip(labels, timings, strict=True):
-        print(f"{label:<46}{wall:>8.2f}{wall / read[0]:>8.2f}{cpu:>8.2f}{cpu / read[1]:>8.2f}")
+    for label, (wall, cpu, paired) in zip(labels, timings, strict=True):
+        print(
+            f"{label:<46}{wall:>8.2f}{wall / read[0]:>8.2f}{cpu:>8.2f}{cpu / read[1]:>8.2f}"
+            f"{paired:>10.2f}"
+        )
 
 
 def main() -> None:
@@ -166,6 +191,7 @@ def main() -> None:
         first = measure(empty, folder / "round" / "copies", folder / "round" / "合并.xlsx")
         added, _ = merge_files(empty, [folder / "round" / "copies"], check=True)
     print(f"{len(files)} copies of {rows} sheet rows each; master {size:.1f} MB")
+    print("paired ×: the median over the turns of the step's time / the read in the same turn")
     changed = sum(1 for line in result.check_lines() if "没有改动" not in line)
     report(f"The master holds every copy's rows; {changed} copies changed:", later)
     new = sum(c.added for c in added.changes.values())
