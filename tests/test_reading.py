@@ -313,3 +313,32 @@ def test_books_not_yet_read_when_the_block_ends_are_never_read(
     with pytest.raises(RuntimeError, match="母本读不了"), copies:
         raise RuntimeError("母本读不了")  # as when the master cannot be read
     assert len(started) < 40
+
+
+def test_parts_asked_for_come_with_the_sheets_as_the_package_holds_them(
+    round_copy: Path, monkeypatch
+) -> None:
+    import zipfile
+
+    from campaign_report.adapters import xlsx_merge
+
+    names = xlsx_merge.PACKAGE_INFO_PARTS
+    book = read_raw_sheets(round_copy, only={"走访"}, keep=names)
+    assert set(book) == {"走访"} and book["走访"].rows == read_raw_sheets(round_copy)["走访"].rows
+    with zipfile.ZipFile(round_copy) as package:
+        assert book.parts == {name: package.read(name) for name in names}
+    opened = xlsx_merge.read_package_info(round_copy)
+    with monkeypatch.context() as patch:  # the copy is not opened again for its marker
+        patch.setattr(xlsx_merge.zipfile, "ZipFile", None)
+        assert xlsx_merge.read_package_info(round_copy, book.parts) == opened
+    assert opened.marker and opened.saved is not None
+    monkeypatch.setattr(xlsx_reader, "KEPT_PART_LIMIT", 100)  # too big to keep: not kept
+    assert read_raw_sheets(round_copy, only={"走访"}, keep=names).parts == {}
+
+
+@pytest.fixture
+def round_copy(example_master: Path, tmp_path: Path) -> Path:
+    """A unit's copy as split writes it (it carries a marker in docProps/custom.xml)."""
+    from campaign_report.steps import split_file
+
+    return split_file(example_master, tmp_path / "copies")[0]

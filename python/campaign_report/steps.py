@@ -383,7 +383,8 @@ def _merge_files(
     _refuse_overwrite(master, out)
     files = copy_files(inputs, exclude=(master, out))
     wanted = {s.name for s in collect.unit_sheets(definition)}
-    with reading_each(files, only=wanted) as copies_read:  # a copy's own sheets, one pass each
+    # A copy's own sheets, one pass each; its marker's parts kept from the same pass.
+    with reading_each(files, only=wanted, keep=xlsx_merge.PACKAGE_INFO_PARTS) as copies_read:
         tables, settings, units = _read_master(master, definition, progress)  # meanwhile
         if not files:
             raise CampaignError("没有找到要合并的副本（.xlsx/.xlsm），请检查文件或文件夹")
@@ -399,7 +400,7 @@ def _merge_files(
     # The copies' sheets are read together: the values they share are looked at once.
     tables_of = collect.copy_tables(definition, list(read.values()))
     for path, sheets in zip(read, tables_of, strict=True):
-        info = xlsx_merge.read_package_info(path)
+        info = xlsx_merge.read_package_info(path, getattr(read[path], "parts", None))
         found[path] = collect.identify(definition, path, info, sheets, units, campaign, version)
     in_order = [found[path] for path in files]
     copies = [c for c in in_order if isinstance(c, collect.Copy)]

@@ -31,15 +31,25 @@ _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
 _CUSTOM_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 
 
-def read_package_info(path: Path) -> PackageInfo:
-    """The copy's marker (custom document properties) and when it was last saved."""
+# Where a copy's marker and saved time are; a reader keeps them for :func:`read_package_info`.
+PACKAGE_INFO_PARTS = ("docProps/core.xml", "docProps/custom.xml")
+
+
+def read_package_info(path: Path, parts: Mapping[str, bytes] | None = None) -> PackageInfo:
+    """The copy's marker (custom document properties) and when it was last saved.
+
+    ``parts``: PACKAGE_INFO_PARTS as a reader already inflated them; the file is opened for
+    them only when one is not among those (no such part, or one too big to keep).
+    """
     path = Path(path)
     mtime = path.stat().st_mtime
+    if parts is not None and all(name in parts for name in PACKAGE_INFO_PARTS):
+        core, custom = (parts[name] for name in PACKAGE_INFO_PARTS)
+        return PackageInfo(_custom_properties(custom), _saved_time(core), mtime)
     try:
         with zipfile.ZipFile(path) as package:
             names = set(package.namelist())
-            core = package.read("docProps/core.xml") if "docProps/core.xml" in names else b""
-            custom = package.read("docProps/custom.xml") if "docProps/custom.xml" in names else b""
+            core, custom = (package.read(n) if n in names else b"" for n in PACKAGE_INFO_PARTS)
     except (zipfile.BadZipFile, OSError, KeyError):
         return PackageInfo({}, None, mtime)
     return PackageInfo(_custom_properties(custom), _saved_time(core), mtime)

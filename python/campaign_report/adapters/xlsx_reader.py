@@ -14,6 +14,7 @@ that is too big); such a book is read with openpyxl, which streams.
 
 from __future__ import annotations
 
+import math
 import posixpath
 import queue
 import re
@@ -38,6 +39,7 @@ MAX_UNCOMPRESSED = 512 * 1024 * 1024  # all XML parts together; a 100 000-row bo
 MAX_RATIO = 200  # a real sheet compresses 5-30 times; a bomb a thousand times
 RATIO_FLOOR = 16 * 1024 * 1024  # small parts may compress very well: only big ones count
 MAX_DENSE_CELLS = 20_000_000  # rows x columns calamine may allocate for one sheet
+KEPT_PART_LIMIT = 1 << 20  # a part kept for the caller (a copy's docProps) is small
 _CHUNK = 1 << 20
 
 
@@ -47,17 +49,41 @@ def read_raw_sheets(
     only: Collection[str] | None = None,
     progress: Any = None,
     ahead: bool = False,
+    keep: Collection[str] = (),
 ) -> Mapping[str, RawSheet]:
     """Return every sheet of ``path`` (or those named in ``only``) as :class:`RawSheet`.
 
     A ``progress`` that can draw a bar (see :mod:`campaign_report.progress`) gets a tick a sheet.
     With ``ahead``, the sheets are parsed in the background and a sheet is waited for when
     asked for (:class:`SheetsAhead`): the caller loads one while the next is parsed, and a
-    damaged sheet raises :class:`BookReadError` then.
+    damaged sheet raises :class:`BookReadError` then. With ``keep`` (package part names, not
+    with ``ahead``), the sheets come as a :class:`RawBook` holding those parts too.
     """
     path = Path(path)
     _check_file(path)
-    shape = inspect(path, only)
+    shape = inspect(path, only, keep)
+    if keep:
+        return RawBook(_read(path, engine, only, progress, False, shape), shape.kept)
+    return _read(path, engine, only, progress, ahead, shape)
+
+
+class RawBook(dict[str, RawSheet]):
+    """A book's sheets, and ``parts``: the package parts asked for, as the safety scan
+    inflated them (one that is missing, or over KEPT_PART_LIMIT, is not among them)."""
+
+    def __init__(self, sheets: Mapping[str, RawSheet], parts: dict[str, bytes]) -> None:
+        super().__init__(sheets)
+        self.parts = parts
+
+
+def _read(
+    path: Path,
+    engine: str,
+    only: Collection[str] | None,
+    progress: Any,
+    ahead: bool,
+    shape: Shape,
+) -> Mapping[str, RawSheet]:
     # calamine reads an error cell (#N/A) as blank, and allocates a far-out cell's rectangle
     calamine_safe = not shape.error_cells and shape.dense_cells <= MAX_DENSE_CELLS
     if engine == "auto":
@@ -76,19 +102,19 @@ def read_raw_sheets(
 
 @contextmanager
 def reading_each(
-    paths: Sequence[Path], only: Collection[str] | None = None
+    paths: Sequence[Path], only: Collection[str] | None = None, keep: Collection[str] = ()
 ) -> Iterator[Iterator[tuple[Path, Mapping[str, RawSheet] | BookReadError]]]:
     """:func:`read_raw_sheets` of each path, in order, or the reason it cannot be read.
 
     The files are read in the background, two at a time, from the moment the block starts:
     calamine parses and zlib inflates without the GIL, so the caller's own work (reading the
     master) and thirty units' copies share the two cores. Files not yet read when the block
-    ends are never read.
+    ends are never read. With ``keep``, each book is a :class:`RawBook`.
     """
 
     def read(path: Path) -> Mapping[str, RawSheet] | BookReadError:
         try:
-            return read_raw_sheets(path, only=only)
+            return read_raw_sheets(path, only=only, keep=keep)
         except BookReadError as error:
             return error
 
@@ -125,6 +151,7 @@ class Shape:
     error_cells: bool = False
     dense_cells: int = 0  # the largest rows x columns rectangle of a sheet
     sheet_sizes: dict[str, int] = field(default_factory=dict)  # a sheet's XML bytes, by name
+    kept: dict[str, bytes] = field(default_factory=dict)  # the parts asked for, as inflated
 
 
 _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
@@ -134,11 +161,12 @@ _ERROR_MARK = b't="e"'
 _ERROR_CELL = re.compile(rb'<c\b[^>]*?\st="e"')
 
 
-def inspect(path: Path, only: Collection[str] | None = None) -> Shape:
+def inspect(path: Path, only: Collection[str] | None = None, keep: Collection[str] = ()) -> Shape:
     """Stream every XML part once: refuse a bomb or a DTD, note error cells and the extent.
 
     With ``only`` (sheet names), the parts of the other sheets are left alone: no reader
-    opens them (a unit's copy has six sheets merge never reads).
+    opens them (a unit's copy has six sheets merge never reads). The parts named in ``keep``
+    are kept as scanned (``Shape.kept``), up to KEPT_PART_LIMIT bytes each.
     """
     path = Path(path)
     shape = Shape()
@@ -161,8 +189,16 @@ def inspect(path: Path, only: Collection[str] | None = None) -> Shape:
             unread = {p for n, p in parts.items() if n not in only} if only is not None else set()
             for info in infos:
                 wanted = info.filename not in first and info.filename not in unread
-                if wanted and info.filename.endswith((".xml", ".rels", ".vml")):
-                    _scan_part(path, _inflated(archive, raw, info), info.filename, shape)
+                if not wanted or not info.filename.endswith((".xml", ".rels", ".vml")):
+                    continue
+                chunks = _inflated(archive, raw, info)
+                if info.filename not in keep:
+                    _scan_part(path, chunks, info.filename, shape)
+                    continue
+                kept: list[bytes] = []
+                _scan_part(path, _keeping(chunks, kept, KEPT_PART_LIMIT), info.filename, shape)
+                if kept or not info.file_size:
+                    shape.kept[info.filename] = b"".join(kept)
     except BookReadError:
         raise
     except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError) as error:
@@ -222,9 +258,17 @@ def _rels_of(part: str) -> str:
     return f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
 
 
-def _keeping(chunks: Iterator[bytes], kept: list[bytes]) -> Iterator[bytes]:
+def _keeping(
+    chunks: Iterator[bytes], kept: list[bytes], limit: float = math.inf
+) -> Iterator[bytes]:
+    """``chunks``, each also added to ``kept``; past ``limit`` bytes, ``kept`` is emptied."""
+    size = 0
     for chunk in chunks:
-        kept.append(chunk)
+        size += len(chunk)
+        if size <= limit:
+            kept.append(chunk)
+        elif kept:
+            kept.clear()
         yield chunk
 
 
