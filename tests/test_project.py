@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -61,3 +62,40 @@ def test_shipped_data_folders_are_real_paths_wherever_the_package_is_installed()
     assert (resources.workbook_dir() / "example").is_dir()
     assert any(resources.templates_dir().glob("*.j2"))
     assert (resources.addin_dir() / "customUI.xml").is_file()
+
+
+def test_the_console_script_leaves_at_once_yet_runs_exit_handlers_and_flushes(
+    example: Path, tmp_path: Path
+) -> None:
+    """run() ends the process with os._exit: the exit code, the whole output and what
+    atexit was asked to do (LibreOffice stopped, its profile removed) must all survive."""
+    import tomllib
+
+    scripts = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert scripts["scripts"]["campaign-report"] == "campaign_report.cli:run"
+    handled = tmp_path / "exit-handler-ran"
+    code = (
+        "import atexit, pathlib, sys\n"
+        f"atexit.register(pathlib.Path({str(handled)!r}).write_text, 'yes')\n"
+        f"sys.argv = ['campaign-report', 'validate', {str(example)!r}, '--no-copy']\n"
+        "from campaign_report.cli import run\n"
+        "run()\n"
+        "raise SystemExit(99)  # never reached\n"
+    )
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as usual
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=buffered
+    )
+    expected = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom campaign_report.cli import main\n"
+            f"sys.exit(main(['validate', {str(example)!r}, '--no-copy']))",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert handled.read_text() == "yes"
+    assert done.returncode == expected.returncode
+    assert done.stdout == expected.stdout and done.stdout.strip()

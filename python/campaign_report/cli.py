@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import json
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 from .errors import CampaignError, RefusedError, explain_failure
@@ -405,5 +409,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.unraisablehook = hook
 
 
+def run() -> NoReturn:
+    """The console script: :func:`main`, then leave without tearing the interpreter down.
+
+    With pandas, numpy and openpyxl loaded, freeing every module's objects at exit takes
+    about 0.13 s, a seventh of a one-county command, and there is nothing left to do: every
+    file is written and closed by then. The exit handlers still run (LibreOffice stopped,
+    its scratch profile removed) and the output is flushed; threads still parsing sheets
+    nobody asked for are not waited for.
+    """
+    code = main()
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None:  # not CPython: the usual exit
+        sys.exit(code)
+    run_exit_handlers()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe: nothing more can be said
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
