@@ -205,3 +205,26 @@ def test_a_batch_of_full_width_texts_takes_the_character_path() -> None:
     texts = [f"第{n}条意见（关于办事窗口），请改进：１２Ａ" for n in range(nm._BATCH)]
     assert nm._charwise_key(nm._JOIN.join(texts)) is not None
     assert nm.name_keys(texts)[7] == "第7条意见(关于办事窗口),请改进:12a"
+
+
+# Names that collide on their key (spaces, full-width forms, brackets) and names that do not.
+_NAMES = st.lists(
+    st.sampled_from(
+        ["古市所", "古市 所", "古市所 ", "ＡＢ公司", "AB公司", "（甲）", "(甲)", "乙", ""]
+    )
+    | st.text(st.sampled_from("甲乙丙 （）()Ａa"), max_size=4)
+    | st.none(),
+    max_size=40,
+)
+
+
+@given(_NAMES, st.integers(0, 5))
+def test_distinct_names_are_each_keys_first_text_in_first_seen_order(names, limit) -> None:
+    from campaign_report import aggregate as ag
+
+    seen: dict[str, str] = {}  # the rule, a name at a time
+    for name in dict.fromkeys(names):
+        if isinstance(name, str) and name:
+            seen.setdefault(nm.name_key(name), name)
+    expected = list(seen.values())
+    assert ag._distinct(names, limit) == (expected[:limit] if limit else expected)
