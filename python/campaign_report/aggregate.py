@@ -192,7 +192,7 @@ def _distinct(values: Any, limit: int = 0) -> list[str]:
     # Each key's first text (the reversed pairs: the first one is written last), in the order
     # the keys first appear; dict operations in C, not a Python step a text (a city's book
     # has a hundred thousand names).
-    first_text = dict(zip(reversed(keys), reversed(texts)))
+    first_text = dict(zip(reversed(keys), reversed(texts), strict=True))
     return list(map(first_text.__getitem__, dict.fromkeys(keys)))
 
 
