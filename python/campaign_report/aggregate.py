@@ -180,20 +180,14 @@ def _distinct(values: Any, limit: int = 0) -> list[str]:
     """Distinct display values in first-seen order, compared by name_key; with ``limit``, the
     first ``limit`` of them only."""
     texts = [v for v in _unique(values) if isinstance(v, str) and v]
-    if limit:
-        seen: dict[str, str] = {}
-        for text in texts:
-            seen.setdefault(_key(text), text)
-            if len(seen) == limit:
-                break
-        return list(seen.values())
-    _learn_keys(texts)
-    keys = list(map(_KEYS.__getitem__, texts))
-    # Each key's first text (the reversed pairs: the first one is written last), in the order
-    # the keys first appear; dict operations in C, not a Python step a text (a city's book
-    # has a hundred thousand names).
-    first_text = dict(zip(reversed(keys), reversed(texts), strict=True))
-    return list(map(first_text.__getitem__, dict.fromkeys(keys)))
+    if not limit:
+        _learn_keys(texts)
+    seen: dict[str, str] = {}
+    for text in texts:
+        seen.setdefault(_key(text), text)
+        if len(seen) == limit:
+            break
+    return list(seen.values())
 
 
 def _keys(values: Any) -> set[str]:
