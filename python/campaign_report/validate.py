@@ -242,7 +242,18 @@ def _date(value: Any) -> dt.date:
 
 def _roster_keys(book: CampaignBook, sheet_key: str, column_key: str) -> set[str]:
     frame = book.frame(sheet_key)
-    return {nm.name_key(v) for v in frame[column_key].dropna()} if not frame.empty else set()
+    return _name_keys_of(frame[column_key]) if not frame.empty else set()
+
+
+def _name_keys_of(values: pd.Series) -> set[str]:
+    """The name keys of a column's values, each distinct value keyed once (a sheet's unit
+    column repeats thirty names over a hundred thousand rows)."""
+    present = values.dropna()
+    try:
+        distinct = pd.unique(present).tolist()
+    except TypeError:  # an unhashable value
+        distinct = present.tolist()
+    return {nm.name_key(v) for v in distinct}
 
 
 # -- column rules from the definition --
@@ -460,9 +471,7 @@ def units_that_reported_nothing(book: CampaignBook) -> Iterator[Issue]:
         if not sheet.per_unit:
             continue
         data = book.frame(sheet.key)
-        reported = (
-            {nm.name_key(v) for v in data[sheet.unit_column].dropna()} if not data.empty else set()
-        )
+        reported = _name_keys_of(data[sheet.unit_column]) if not data.empty else set()
         for index, name in expected["name"].items():
             if isinstance(name, str) and nm.name_key(name) not in reported:
                 row, col = units.address(index, "name")
