@@ -228,3 +228,21 @@ def test_distinct_names_are_each_keys_first_text_in_first_seen_order(names, limi
             seen.setdefault(nm.name_key(name), name)
     expected = list(seen.values())
     assert ag._distinct(names, limit) == (expected[:limit] if limit else expected)
+
+
+@given(
+    st.lists(
+        st.sampled_from(["古市 所", "古市所", "ＡＢ", "ab", "乙"]) | st.text(max_size=3),
+        max_size=300,  # past name_keys' batch size: the joined pass too
+    ),
+    st.lists(st.none() | st.just(float("nan")) | st.integers(0, 3) | st.dates(), max_size=3),
+    st.booleans(),
+)
+def test_duplicate_keys_of_many_values_are_each_values_key(texts, others, others_last) -> None:
+    from campaign_report.validate import _duplicate_key, _duplicate_key_list
+
+    values = [*texts, *others] if others_last else [*others, *texts]
+    expected = [_duplicate_key(v) for v in values]
+    found = _duplicate_key_list(values)
+    assert len(found) == len(expected)
+    assert all(a == b or (a != a and b != b) for a, b in zip(found, expected, strict=True))

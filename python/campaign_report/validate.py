@@ -441,8 +441,16 @@ def _duplicate_keys(values: pd.Series) -> pd.Series:
 
 def _duplicate_key_list(values: list[Any]) -> list[Any]:
     """:func:`_duplicate_key` of each value, the texts keyed together."""
-    keys = iter(nm.name_keys([v for v in values if isinstance(v, str)]))
-    return [next(keys) if isinstance(v, str) else _duplicate_key(v) for v in values]
+    texts = [v for v in values if isinstance(v, str)]
+    keys = nm.name_keys(texts)
+    # Most often every value is a text, or all but the blank that map_distinct_all hands
+    # last: then the keys are the answer as they are, not merged back a value at a time.
+    if len(texts) == len(values):
+        return keys
+    if len(texts) == len(values) - 1 and not isinstance(values[-1], str):
+        return [*keys, _duplicate_key(values[-1])]
+    found = iter(keys)
+    return [next(found) if isinstance(v, str) else _duplicate_key(v) for v in values]
 
 
 def _duplicate_key(value: Any) -> Any:
