@@ -159,7 +159,9 @@ def test_the_office_started_ahead_measures_as_a_fresh_one(office, tmp_path, monk
         assert early is not None
         assert pdf_layout.measure_docx(path) == plain
         assert pdf_layout._early is None  # used once
+        assert pdf_layout._quitting == [early]  # not waited for while the report goes on
     assert early.poll() is not None  # it quit (or was stopped) once the file was converted
+    assert pdf_layout._quitting == []  # reaped at the block's end
 
 
 def test_an_office_started_ahead_and_not_needed_is_stopped(office) -> None:

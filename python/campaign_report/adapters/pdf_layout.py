@@ -109,8 +109,10 @@ def render_pdfs(paths: Sequence[Path], outdir: Path) -> list[Path | None]:
     except (OSError, subprocess.SubprocessError):
         return [None] * len(paths)
     finally:
-        if early is not None:  # it quits once the files are converted
-            _stop(early, grace=3)
+        if early is not None:  # it quits once the files are converted: reaped later
+            _quitting.append(early)
+            if not _depth:  # no report block to reap it at its end: now
+                _reap_quitting()
     pdfs = [outdir / f"{path.stem}.pdf" for path in paths]
     return [pdf if pdf.is_file() else None for pdf in pdfs]
 
@@ -172,6 +174,7 @@ def office_started(inputs: Sequence[Path] = ()) -> Iterator[None]:
         _depth -= 1
         if not _depth:
             stop_early()
+            _reap_quitting()
             _inputs_key = None
 
 
@@ -202,6 +205,17 @@ def _start_early(inputs: Sequence[Path]) -> None:
     except OSError:
         return
     atexit.register(stop_early)  # runs before the profile's cleanup (registered earlier)
+
+
+# Instances started ahead that were handed their files: each quits once they are converted
+# (about 0.1 s later). The report reads the PDFs and writes the .docx meanwhile, and they are
+# waited for at the end of the report block (or at once outside one).
+_quitting: list[subprocess.Popen[bytes]] = []
+
+
+def _reap_quitting() -> None:
+    while _quitting:
+        _stop(_quitting.pop(), grace=3)
 
 
 def stop_early() -> None:
