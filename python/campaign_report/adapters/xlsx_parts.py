@@ -363,12 +363,10 @@ class _TextCells(dict[str, str]):
     LIMIT = 100_000
 
     def tail(self, text: str) -> str | None:
-        """`` t="inlineStr">…</c>`` for ``text``; None when it needs escaping."""
-        found = self.get(text)
-        if found is None and not _NEEDS_ESCAPE.search(text):
-            found = f' t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
-            if len(self) < self.LIMIT:
-                self[text] = found
+        """:func:`_inline_tail` of a text not kept yet, kept while there is room."""
+        found = _inline_tail(text)
+        if found is not None and len(self) < self.LIMIT:
+            self[text] = found
         return found
 
 
@@ -443,9 +441,16 @@ class _Mover:
 
 def _source_cell(ref: str, text: str) -> str:
     """:func:`_text_cell` without a style, quicker for the text that needs no escaping."""
+    tail = _inline_tail(text)
+    return f'<c r="{ref}"{tail}' if tail is not None else _text_cell(ref, text, None)
+
+
+def _inline_tail(text: str) -> str | None:
+    """What follows a text cell's address and style, `` t="inlineStr">…</c>``; None when the
+    text needs escaping (& < > or a control character), which :func:`_text_cell` does."""
     if _NEEDS_ESCAPE.search(text):
-        return _text_cell(ref, text, None)
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+        return None
+    return f' t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
 @functools.lru_cache(maxsize=64)
