@@ -28,7 +28,7 @@ def cn(number: Any) -> str:
 
 
 def _count_words(number: int) -> str:
-    """0 <= number < 10**8 as cn2an words it (tests compare every count up to 200 000 and a
+    """0 <= number < 10**8 as cn2an words it (tests compare every count up to 20 000 and a
     sample above): 10 -> 十, 110 -> 一百一十, 10010 -> 一万零一十, 100000 -> 十万."""
     if number == 0:
         return "零"
