@@ -448,6 +448,57 @@ def test_a_dtd_is_refused(example_master: Path, tmp_path: Path) -> None:
         xlsx_reader.read_raw_sheets(xxe)
 
 
+def _with_dtd(source: Path, out: Path, part: str, moved: dict[str, str] | None = None) -> Path:
+    """``source`` with a DTD in ``part``; ``moved`` renames parts, and the texts naming them."""
+    moved = moved or {}
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(out, "w", 8) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            for old, new in moved.items():
+                data = data.replace(old.encode(), new.encode())
+            name = moved.get(info.filename, info.filename)
+            if name == part:
+                data = data.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///">]>', 1)
+            dst.writestr(name, data)
+    return out
+
+
+def test_a_merge_leaves_parts_calamine_never_parses_for_openpyxl(
+    example_master: Path, tmp_path: Path
+) -> None:
+    """Merge reads a copy's sheets with calamine and parses nothing else of it: a table's
+    part is scanned only when openpyxl, which parses it, is to read the copy."""
+    from campaign_report.adapters import xlsx_reader
+    from campaign_report.errors import BookReadError
+
+    xxe = _with_dtd(example_master, tmp_path / "xxe.xlsx", "xl/tables/table1.xml")
+    with pytest.raises(BookReadError, match="DTD"):
+        xlsx_reader.read_raw_sheets(xxe)  # by default every part is scanned
+    shape = xlsx_reader.inspect(xxe, sheets_only=True)
+    assert "xl/tables/table1.xml" in shape.unscanned and "docProps/app.xml" in shape.unscanned
+    assert not [p for p in shape.unscanned if p.startswith("xl/worksheets/sheet")]
+    read = xlsx_reader.read_raw_sheets(xxe, sheets_only=True)
+    assert read["走访"].rows == xlsx_reader.read_raw_sheets(example_master)["走访"].rows
+    with pytest.raises(BookReadError, match="DTD"):
+        xlsx_reader.read_raw_sheets(xxe, engine="openpyxl", sheets_only=True)
+
+
+def test_a_part_the_workbook_links_to_is_scanned_wherever_it_lies(
+    example_master: Path, tmp_path: Path
+) -> None:
+    from campaign_report.adapters import xlsx_reader
+    from campaign_report.errors import BookReadError
+
+    strings = {
+        "xl/sharedStrings.xml": "docProps/strings.xml",
+        "sharedStrings.xml": "../docProps/strings.xml",
+    }
+    xxe = _with_dtd(example_master, tmp_path / "xxe.xlsx", "docProps/strings.xml", strings)
+    assert "docProps/strings.xml" in zipfile.ZipFile(xxe).namelist()
+    with pytest.raises(BookReadError, match="DTD"):
+        xlsx_reader.read_raw_sheets(xxe, sheets_only=True)
+
+
 def test_a_far_out_cell_is_read_without_a_huge_rectangle(example: Path) -> None:
     """calamine would allocate 16384 x 1048576 cells (and abort the process) for XFD1048576."""
     from campaign_report.adapters import xlsx_reader

@@ -169,7 +169,7 @@ def _with_sheet_part_changed(source: Path, target: Path, sheet: str, change) -> 
 
     with zipfile.ZipFile(source) as archive:
         book, rels = (archive.read(n) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"))
-        part = _sheet_parts("xl/workbook.xml", book, rels)[sheet]
+        part = _sheet_parts("xl/workbook.xml", book, rels)[0][sheet]
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
             for info in archive.infolist():
                 data = archive.read(info.filename)

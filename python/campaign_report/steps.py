@@ -383,8 +383,11 @@ def _merge_files(
     _refuse_overwrite(master, out)
     files = copy_files(inputs, exclude=(master, out))
     wanted = {s.name for s in collect.unit_sheets(definition)}
-    # A copy's own sheets, one pass each; its marker's parts kept from the same pass.
-    with reading_each(files, only=wanted, keep=xlsx_merge.PACKAGE_INFO_PARTS) as copies_read:
+    # A copy's own sheets, one pass each; its marker's parts kept from the same pass. Merge
+    # parses nothing else of a copy: what calamine does not parse need not be scanned.
+    with reading_each(
+        files, only=wanted, keep=xlsx_merge.PACKAGE_INFO_PARTS, sheets_only=True
+    ) as copies_read:
         tables, settings, units = _read_master(master, definition, progress)  # meanwhile
         if not files:
             raise CampaignError("没有找到要合并的副本（.xlsx/.xlsm），请检查文件或文件夹")

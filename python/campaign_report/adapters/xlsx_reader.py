@@ -50,6 +50,7 @@ def read_raw_sheets(
     progress: Any = None,
     ahead: bool = False,
     keep: Collection[str] = (),
+    sheets_only: bool = False,
 ) -> Mapping[str, RawSheet]:
     """Return every sheet of ``path`` (or those named in ``only``) as :class:`RawSheet`.
 
@@ -58,10 +59,12 @@ def read_raw_sheets(
     asked for (:class:`SheetsAhead`): the caller loads one while the next is parsed, and a
     damaged sheet raises :class:`BookReadError` then. With ``keep`` (package part names, not
     with ``ahead``), the sheets come as a :class:`RawBook` holding those parts too.
+    ``sheets_only`` promises that the caller parses nothing of the file but what it gets
+    here: then the parts only openpyxl would parse are scanned only if openpyxl reads.
     """
     path = Path(path)
     _check_file(path)
-    shape = inspect(path, only, keep)
+    shape = inspect(path, only, keep, sheets_only)
     if keep:
         return RawBook(_read(path, engine, only, progress, False, shape), shape.kept)
     return _read(path, engine, only, progress, ahead, shape)
@@ -93,6 +96,7 @@ def _read(
     try:
         if engine == "calamine":
             return _read_calamine(path, only, progress, shape.sheet_sizes, ahead)
+        scan_rest(path, shape)  # openpyxl parses every part: none unscanned
         return _read_openpyxl(path, only, progress)
     except BookReadError:
         raise
@@ -102,19 +106,23 @@ def _read(
 
 @contextmanager
 def reading_each(
-    paths: Sequence[Path], only: Collection[str] | None = None, keep: Collection[str] = ()
+    paths: Sequence[Path],
+    only: Collection[str] | None = None,
+    keep: Collection[str] = (),
+    sheets_only: bool = False,
 ) -> Iterator[Iterator[tuple[Path, Mapping[str, RawSheet] | BookReadError]]]:
     """:func:`read_raw_sheets` of each path, in order, or the reason it cannot be read.
 
     The files are read in the background, two at a time, from the moment the block starts:
     calamine parses and zlib inflates without the GIL, so the caller's own work (reading the
     master) and thirty units' copies share the two cores. Files not yet read when the block
-    ends are never read. With ``keep``, each book is a :class:`RawBook`.
+    ends are never read. With ``keep``, each book is a :class:`RawBook`; ``sheets_only`` is
+    :func:`read_raw_sheets`'.
     """
 
     def read(path: Path) -> Mapping[str, RawSheet] | BookReadError:
         try:
-            return read_raw_sheets(path, only=only, keep=keep)
+            return read_raw_sheets(path, only=only, keep=keep, sheets_only=sheets_only)
         except BookReadError as error:
             return error
 
@@ -152,6 +160,7 @@ class Shape:
     dense_cells: int = 0  # the largest rows x columns rectangle of a sheet
     sheet_sizes: dict[str, int] = field(default_factory=dict)  # a sheet's XML bytes, by name
     kept: dict[str, bytes] = field(default_factory=dict)  # the parts asked for, as inflated
+    unscanned: list[str] = field(default_factory=list)  # parts calamine never parses
 
 
 _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
@@ -161,12 +170,19 @@ _ERROR_MARK = b't="e"'
 _ERROR_CELL = re.compile(rb'<c\b[^>]*?\st="e"')
 
 
-def inspect(path: Path, only: Collection[str] | None = None, keep: Collection[str] = ()) -> Shape:
+def inspect(
+    path: Path,
+    only: Collection[str] | None = None,
+    keep: Collection[str] = (),
+    sheets_only: bool = False,
+) -> Shape:
     """Stream every XML part once: refuse a bomb or a DTD, note error cells and the extent.
 
     With ``only`` (sheet names), the parts of the other sheets are left alone: no reader
     opens them (a unit's copy has six sheets merge never reads). The parts named in ``keep``
-    are kept as scanned (``Shape.kept``), up to KEPT_PART_LIMIT bytes each.
+    are kept as scanned (``Shape.kept``), up to KEPT_PART_LIMIT bytes each. With
+    ``sheets_only``, so are the parts calamine parses; the others (a sheet's tables and
+    links, the theme, docProps) are left in ``Shape.unscanned`` for :func:`scan_rest`.
     """
     path = Path(path)
     shape = Shape()
@@ -183,13 +199,17 @@ def inspect(path: Path, only: Collection[str] | None = None, keep: Collection[st
                 if info.filename in first:
                     kept = _keeping(_inflated(archive, raw, info), first[info.filename])
                     _scan_part(path, kept, info.filename, shape)
-            parts = _sheet_parts(book, *(b"".join(chunks) for chunks in first.values()))
+            parts, targets = _sheet_parts(book, *(b"".join(c) for c in first.values()))
             sizes = {i.filename: i.file_size for i in infos}
             shape.sheet_sizes = {name: sizes.get(part, 0) for name, part in parts.items()}
             unread = {p for n, p in parts.items() if n not in only} if only is not None else set()
+            linked = {*targets, *keep} if parts and sheets_only else None
             for info in infos:
                 wanted = info.filename not in first and info.filename not in unread
                 if not wanted or not info.filename.endswith((".xml", ".rels", ".vml")):
+                    continue
+                if linked is not None and _unparsed(info.filename, linked):
+                    shape.unscanned.append(info.filename)
                     continue
                 chunks = _inflated(archive, raw, info)
                 if info.filename not in keep:
@@ -201,11 +221,41 @@ def inspect(path: Path, only: Collection[str] | None = None, keep: Collection[st
                     shape.kept[info.filename] = b"".join(kept)
     except BookReadError:
         raise
-    except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError) as error:
-        raise BookReadError(f"无法读取工作簿“{path.name}”：文件已损坏或已加密（{error}）") from None
+    except _CORRUPT as error:
+        raise _corrupt(path, error) from None
     return shape
 
 
+# Parts calamine never parses, as its reading a book with each of them garbled shows: a
+# sheet's tables and links, the package's list of types, docProps. Left unscanned only
+# when the workbook does not link to them, so a renamed shared-strings part is scanned.
+_UNPARSED_BY_CALAMINE = re.compile(
+    r"xl/tables/[^/]+\.xml|xl/worksheets/_rels/[^/]+\.rels|docProps/[^/]+\.xml"
+    r"|\[Content_Types\]\.xml"
+)
+
+
+def _unparsed(part: str, linked: set[str]) -> bool:
+    return part not in linked and _UNPARSED_BY_CALAMINE.fullmatch(part) is not None
+
+
+def _corrupt(path: Path, error: Exception) -> BookReadError:
+    return BookReadError(f"无法读取工作簿“{path.name}”：文件已损坏或已加密（{error}）")
+
+
+def scan_rest(path: Path, shape: Shape) -> None:
+    """Scan the parts :func:`inspect` left for a reader other than calamine."""
+    try:
+        with zipfile.ZipFile(path) as archive, path.open("rb") as raw:
+            for name in shape.unscanned:
+                info = archive.getinfo(name)
+                _scan_part(path, _inflated(archive, raw, info), name, shape)
+    except _CORRUPT as error:
+        raise _corrupt(path, error) from None
+    shape.unscanned = []
+
+
+_CORRUPT = (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError)
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and extra's lengths
 
 
@@ -272,22 +322,25 @@ def _keeping(
         yield chunk
 
 
-def _sheet_parts(book: str, book_xml: bytes, rels_xml: bytes) -> dict[str, str]:
-    """Each sheet's part by the sheet's name; none when the book is laid out unexpectedly."""
+def _sheet_parts(book: str, book_xml: bytes, rels_xml: bytes) -> tuple[dict[str, str], set[str]]:
+    """Each sheet's part by the sheet's name, and every part the workbook links to; none
+    when the book is laid out unexpectedly."""
     from xml.etree import ElementTree
 
     folder = book.rpartition("/")[0]
     try:
         relations = ElementTree.fromstring(rels_xml)
-        targets = {r.get("Id"): r.get("Target") or "" for r in relations}
+        targets = {
+            r.get("Id"): posixpath.normpath(t[1:] if t.startswith("/") else f"{folder}/{t}")
+            for r in relations
+            if (t := r.get("Target") or "") and r.get("TargetMode") != "External"
+        }
         parts = {}
         for sheet in ElementTree.fromstring(book_xml).iter(f"{_MAIN_NS}sheet"):
-            target = targets[sheet.get(_REL_ID)]
-            part = target[1:] if target.startswith("/") else f"{folder}/{target}"
-            parts[sheet.get("name") or ""] = posixpath.normpath(part)
-        return parts
+            parts[sheet.get("name") or ""] = targets[sheet.get(_REL_ID)]
+        return parts, set(targets.values())
     except (KeyError, ElementTree.ParseError):
-        return {}  # then every part is scanned, and sheets are read in the book's order
+        return {}, set()  # then every part is scanned, and sheets are read in the book's order
 
 
 def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
