@@ -230,6 +230,36 @@ def test_distinct_names_are_each_keys_first_text_in_first_seen_order(names, limi
     assert ag._distinct(names, limit) == (expected[:limit] if limit else expected)
 
 
+_UNIT_CELLS = (
+    st.sampled_from(["古市所", "古市 所", "乙", "", "（甲）", "(甲)"])
+    | st.none()
+    | st.tuples(st.sampled_from(["古市所", "乙", "丙"]), st.sampled_from(["乙", "丙 "]))
+    | st.just(())
+)
+
+
+@given(
+    st.lists(st.tuples(_UNIT_CELLS, st.none() | st.integers(0, 50)), max_size=60),
+    st.booleans(),
+)
+def test_per_unit_counts_are_each_rows_units_counted_one_by_one(rows, by_rows) -> None:
+    """Counted by distinct cell, as the rule says a row at a time: each unit a cell names,
+    its rows or its amount (a blank amount left out)."""
+    import pandas as pd
+
+    from campaign_report import aggregate as ag
+
+    expected: dict[str, int] = {}
+    for unit, amount in rows:
+        if by_rows or amount is not None:
+            for key in ag._unit_keys(unit):
+                if key is not None:
+                    expected[key] = expected.get(key, 0) + (1 if by_rows else amount)
+    cells = pd.Series([u for u, _ in rows], dtype=object)
+    amounts = None if by_rows else pd.Series([a for _, a in rows], dtype="Int64")
+    assert ag._per_unit_key(cells, amounts) == expected
+
+
 @given(
     st.lists(
         st.sampled_from(["古市 所", "古市所", "ＡＢ", "ab", "乙"]) | st.text(max_size=3),
