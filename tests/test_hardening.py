@@ -499,6 +499,25 @@ def test_a_part_the_workbook_links_to_is_scanned_wherever_it_lies(
         xlsx_reader.read_raw_sheets(xxe, sheets_only=True)
 
 
+def test_calamine_opens_a_book_only_once_the_parts_it_parses_are_scanned(
+    example_master: Path, tmp_path: Path
+) -> None:
+    """A big book is opened in the background while its sheets are scanned: never before
+    the shared strings and the rest that opening it parses are."""
+    from campaign_report.adapters import xlsx_reader
+    from campaign_report.errors import BookReadError
+
+    calls: list[int] = []
+    strings = _with_dtd(example_master, tmp_path / "a.xlsx", "xl/sharedStrings.xml")
+    with pytest.raises(BookReadError, match="DTD"):
+        xlsx_reader.inspect(strings, opened=calls.append)
+    assert calls == []
+    sheet = _with_dtd(example_master, tmp_path / "b.xlsx", "xl/worksheets/sheet1.xml")
+    with pytest.raises(BookReadError, match="DTD"):
+        xlsx_reader.inspect(sheet, opened=calls.append)
+    assert len(calls) == 1 and calls[0] > 0  # the sheets' bytes, scanned after the call
+
+
 def test_a_far_out_cell_is_read_without_a_huge_rectangle(example: Path) -> None:
     """calamine would allocate 16384 x 1048576 cells (and abort the process) for XFD1048576."""
     from campaign_report.adapters import xlsx_reader

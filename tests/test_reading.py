@@ -161,6 +161,32 @@ def test_an_unwritable_output_is_one_chinese_line(
     assert "错误：无法写入“" in err and "同名的文件" in err and "Traceback" not in err
 
 
+def test_a_big_book_is_opened_while_its_sheets_are_scanned(
+    example_master: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from campaign_report.adapters import xlsx_reader
+
+    threads = []
+    real = xlsx_reader._open_calamine
+
+    def spy(path: Path) -> object:
+        threads.append(threading.current_thread().name)
+        return real(path)
+
+    monkeypatch.setattr(xlsx_reader, "_open_calamine", spy)
+    plain = xlsx_reader.read_raw_sheets(example_master)
+    monkeypatch.setattr(xlsx_reader._Opening, "FLOOR", 0)  # the example counts as big
+    early = xlsx_reader.read_raw_sheets(example_master, ahead=True)
+    # one book for each thread that parses: neither opens its own
+    assert threads[0] == "MainThread" and len(threads) == 1 + xlsx_reader.READ_THREADS
+    assert all(name.startswith("open-book") for name in threads[1:])
+    assert {n: early[n].rows for n in early} == {n: s.rows for n, s in plain.items()}
+    assert xlsx_reader.read_raw_sheets(example_master, engine="openpyxl")  # never opened
+    assert len(threads) == 1 + xlsx_reader.READ_THREADS
+
+
 def _with_sheet_part_changed(source: Path, target: Path, sheet: str, change) -> Path:
     """A copy of ``source`` whose part for ``sheet`` is ``change(xml)``."""
     import zipfile
