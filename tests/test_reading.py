@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -159,6 +161,50 @@ def test_an_unwritable_output_is_one_chinese_line(
     assert main(["aggregate", str(example_master), "--out", str(blocker / "汇总.xlsx")]) == 2
     err = capsys.readouterr().err
     assert "错误：无法写入“" in err and "同名的文件" in err and "Traceback" not in err
+
+
+def test_a_read_begun_ahead_is_taken_by_the_same_read_of_the_unchanged_file(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from campaign_report.adapters import xlsx_reader
+
+    monkeypatch.setattr(xlsx_reader, "AHEAD_FLOOR", 0)  # the example counts as big
+    scans = []
+    real = xlsx_reader.inspect
+    monkeypatch.setattr(xlsx_reader, "inspect", lambda *a, **k: scans.append(1) or real(*a, **k))
+    xlsx_reader.read_ahead(example)
+    taken = xlsx_reader.read_raw_sheets(example, ahead=True)
+    assert len(scans) == 1 and isinstance(taken, xlsx_reader.SheetsAhead)
+    assert taken["走访"].rows == xlsx_reader.read_raw_sheets(example)["走访"].rows
+    assert len(scans) == 2  # taken once: the read after it is a read of its own
+
+    xlsx_reader.read_ahead(example)
+    xlsx_reader._started[1].result()  # done, then the file changes
+    book = openpyxl.load_workbook(example)
+    book["走访"].cell(2, 5, "改过的名称")
+    book.save(example)
+    fresh = xlsx_reader.read_raw_sheets(example, ahead=True)
+    assert "改过的名称" in fresh["走访"].rows[1] and len(scans) == 4
+
+
+def test_a_read_begun_ahead_fails_where_it_is_taken_as_it_would_have(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from campaign_report.adapters import xlsx_reader
+    from campaign_report.errors import BookReadError
+
+    damaged = tmp_path / "坏.xlsx"
+    with zipfile.ZipFile(damaged, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook")
+    with pytest.raises(BookReadError) as direct:
+        xlsx_reader.read_raw_sheets(damaged, ahead=True)
+    monkeypatch.setattr(xlsx_reader, "AHEAD_FLOOR", 0)
+    xlsx_reader.read_ahead(damaged)
+    with pytest.raises(BookReadError) as ahead:
+        xlsx_reader.read_raw_sheets(damaged, ahead=True)
+    assert str(ahead.value) == str(direct.value)
+    assert main(["validate", "--no-copy", str(damaged)]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == f"错误：{direct.value}"
 
 
 def test_a_big_book_is_opened_while_its_sheets_are_scanned(

@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import normalise as nm
 from .definition import ChoiceList, Column, Definition, Sheet
+from .raw import CellError, RawSheet
 
 ERROR = "错误"
 WARNING = "警告"
@@ -39,32 +40,6 @@ HEADER_SEARCH_COLUMNS = 256  # a table's headers stand in its first columns, not
 ERROR_VALUES = frozenset(
     {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
 )
-
-
-class CellError(str):
-    """A cell showing an Excel error value (#N/A, #DIV/0!, #REF! …): neither text nor blank.
-
-    Readers hand it over in place of the value; reading reports it at its cell, as an error.
-    """
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, CellError) and str.__eq__(self, other)
-
-    def __hash__(self) -> int:
-        return hash(("CellError", str(self)))
-
-
-@dataclass(frozen=True)
-class RawSheet:
-    """A sheet's cell values as an adapter read them, in one bulk pass.
-
-    A blank cell is None or "" (calamine and LibreOffice give "", openpyxl and xlwings None).
-    """
-
-    name: str
-    rows: Sequence[Sequence[Any]]
-    first_row: int = 1  # Excel row number of rows[0]
-    first_col: int = 1  # Excel column number of rows[i][0]
 
 
 @dataclass(frozen=True)
