@@ -189,6 +189,41 @@ def test_every_composition_pair_of_unicode_is_left_to_full_nfkc() -> None:
 
 _PLAIN_KEY_ALPHABET = [*"张三李四（），：；１２Ａｚ　 \t\n\u200b_x0dDΣσς①㈠ﬁ\uf900"]
 _KEY_ALPHABET = [*_PLAIN_KEY_ALPHABET, *"e\u0301\u0308ᄀ\u1161\u11a8가ㄱㅏ\uffa0"]
+_COLUMN_TEXTS = st.lists(
+    st.none()
+    | st.sampled_from(["#N/A", " #REF! ", "a|b", "a |b", "a| b", "|", "e\u0301", "Ａ"])
+    | _TEXTS,
+    max_size=30,
+) | st.lists(  # mostly texts no cleaner changes, so that the joined test often passes
+    st.text(st.sampled_from([*"ab张三|#Ａ_x0", " "]), max_size=6), max_size=30
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_COLUMN_TEXTS)
+@example(["张三", "李四", "a b"])  # plain lines, not plain names
+@example(["x", "y |z"])  # a separator next to a space inside a text: the usual path
+@example(["a ", "b"])  # spaces a cleaner strips or collapses, wherever they stand
+@example(["a", " b"])
+@example(["a  b", "c"])
+@example([" a", "b"])
+@example(["张三_x000D_"])  # an escaped line break Excel wrote
+def test_a_columns_texts_tested_at_once_read_as_each_one_alone(uniques: list[str | None]) -> None:
+    from campaign_report import model
+
+    for clean in (nm.clean_text, nm.clean_long_text, nm.clean_name):
+        expected: list[object] = []
+        failed = []
+        for index, value in enumerate(uniques):
+            if isinstance(value, str) and model._is_error_value(value):
+                expected.append(None)
+                failed.append(index)
+            else:
+                expected.append(clean(value) or None)
+        values, doubtful = model._parse_texts(clean, uniques)
+        assert values == expected and sorted(doubtful) == failed
+
+
 _KEY_TEXTS = st.sampled_from([_PLAIN_KEY_ALPHABET, _KEY_ALPHABET]).flatmap(
     lambda alphabet: st.lists(st.text(st.sampled_from(alphabet), max_size=10), min_size=1)
 )

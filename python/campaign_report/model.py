@@ -497,6 +497,8 @@ def _parse_texts(
     clean: Callable[[Any], str], uniques: list[Any]
 ) -> tuple[list[Any], dict[int, nm.Parsed]]:
     """Text needs no parse object: it is blank, an error value, or cleaned."""
+    if _all_plain(clean, uniques):
+        return [value or None for value in uniques], {}
     values: list[Any] = []
     failed: dict[int, nm.Parsed] = {}
     for index, value in enumerate(uniques):
@@ -506,6 +508,31 @@ def _parse_texts(
         else:
             values.append(clean(value) or None)  # a cleaner leaves nothing of a blank
     return values, failed
+
+
+# Joins a column's distinct texts for one test of them all. It is printable, stable under
+# NFKC (no decomposition, never composes with a neighbour) and none of what the tests look
+# for, so each test of the joined text holds for every text in it; a text containing it
+# (next to a space) only sends the column down the usual path.
+_SEP = "|"
+_PLAIN_TESTS: dict[Callable[[Any], str], Callable[[str, str], bool]] = {
+    nm.clean_text: nm.plain_lines,
+    nm.clean_long_text: nm.plain_lines,
+    nm.clean_name: nm.plain_names,
+}
+
+
+def _all_plain(clean: Callable[[Any], str], uniques: list[Any]) -> bool:
+    """True when each distinct value is blank or text that ``clean`` leaves as it is, and none
+    is an error value (#N/A): tested on them all joined, not with a call a value (a column
+    of 100 000 distinct names spent 0.15 s in those calls)."""
+    test = _PLAIN_TESTS.get(clean)
+    types = set(map(type, uniques)) if test is not None else set()
+    if not types or not types <= {str, type(None)}:
+        return False
+    texts = [v for v in uniques if v is not None] if type(None) in types else uniques
+    joined = _SEP.join(texts)
+    return "#" not in joined and test(joined, _SEP)
 
 
 def _rows_of(cells: _Cells, uniques: Collection[int]) -> list[int]:

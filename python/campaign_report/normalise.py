@@ -219,6 +219,31 @@ def _plain_line(text: str) -> bool:
     )
 
 
+def plain_lines(joined: str, sep: str) -> bool:
+    """:func:`_plain_line` of every text in ``joined`` (texts joined by ``sep``, which is
+    printable and no space): what clean_text and clean_long_text leave as they are."""
+    return (
+        joined.isprintable()
+        and joined[:1] != " "
+        and joined[-1:] != " "
+        and f" {sep}" not in joined
+        and f"{sep} " not in joined
+        and "  " not in joined
+        and "_x000" not in joined
+    )
+
+
+def plain_names(joined: str, sep: str) -> bool:
+    """What :func:`clean_name` leaves as it is, for every text in ``joined`` (joined by
+    ``sep``: printable, no space, unchanged by NFKC and never combined with a neighbour)."""
+    return (
+        joined.isprintable()
+        and " " not in joined
+        and "_x000" not in joined
+        and unicodedata.is_normalized("NFKC", joined)
+    )
+
+
 def _printable_nfkc(text: str) -> str | None:
     """``text`` in NFKC when that is printable (no whitespace but ASCII spaces), else None."""
     if not text.isprintable() or "_x000" in text:
