@@ -525,7 +525,7 @@ _PLAIN_TESTS: dict[Callable[[Any], str], Callable[[str, str], bool]] = {
 def _all_plain(clean: Callable[[Any], str], uniques: list[Any]) -> bool:
     """True when each distinct value is blank or text that ``clean`` leaves as it is, and none
     is an error value (#N/A): tested on them all joined, not with a call a value (a column
-    of 100 000 distinct names spent 0.15 s in those calls)."""
+    of 100 000 distinct texts: 29 ms instead of 60)."""
     test = _PLAIN_TESTS.get(clean)
     types = set(map(type, uniques)) if test is not None else set()
     if not types or not types <= {str, type(None)}:

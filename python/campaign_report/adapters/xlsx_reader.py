@@ -263,7 +263,8 @@ def inspect(
     opens them (a unit's copy has six sheets merge never reads). The parts named in ``keep``
     are kept as scanned (``Shape.kept``), up to KEPT_PART_LIMIT bytes each. With
     ``sheets_only``, so are the parts calamine parses; the others (a sheet's tables and
-    links, the theme, docProps) are left in ``Shape.unscanned`` for :func:`scan_rest`.
+    links, [Content_Types], docProps not kept) are left in ``Shape.unscanned`` for
+    :func:`scan_rest`.
     The sheets are scanned last: ``opened`` is called, with their XML bytes, once every
     other part (all that opening the book parses) is scanned.
     """
@@ -289,8 +290,9 @@ def inspect(
             linked = {*targets, *keep} if parts and sheets_only else None
             sheets = set(parts.values()) - unread
             scan = _PartScan(path, archive, raw, shape, keep, linked)
+            not_yet = {*first, *unread, *sheets}
             for info in infos:
-                if info.filename not in first and info.filename not in unread | sheets:
+                if info.filename not in not_yet:
                     scan(info)
             opened(sum(sizes[p] for p in sheets if p in sizes))
             for info in infos:
@@ -349,6 +351,9 @@ def _unparsed(part: str, linked: set[str]) -> bool:
     return part not in linked and _UNPARSED_BY_CALAMINE.fullmatch(part) is not None
 
 
+_CORRUPT = (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError)
+
+
 def _corrupt(path: Path, error: Exception) -> BookReadError:
     return BookReadError(f"无法读取工作簿“{path.name}”：文件已损坏或已加密（{error}）")
 
@@ -365,7 +370,6 @@ def scan_rest(path: Path, shape: Shape) -> None:
     shape.unscanned = []
 
 
-_CORRUPT = (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError)
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name's and extra's lengths
 
 
