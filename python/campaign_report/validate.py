@@ -240,15 +240,13 @@ def _date(value: Any) -> dt.date:
     return value.date() if isinstance(value, (pd.Timestamp, dt.datetime)) else value
 
 
-def _roster_keys(book: CampaignBook, sheet_key: str, column_key: str) -> set[str]:
-    frame = book.frame(sheet_key)
-    return _name_keys_of(frame[column_key]) if not frame.empty else set()
-
-
-def _name_keys_of(values: pd.Series) -> set[str]:
+def _name_keys(book: CampaignBook, sheet_key: str, column_key: str) -> set[str]:
     """The name keys of a column's values, each distinct value keyed once (a sheet's unit
     column repeats thirty names over a hundred thousand rows)."""
-    present = values.dropna()
+    frame = book.frame(sheet_key)
+    if frame.empty:
+        return set()
+    present = frame[column_key].dropna()
     try:
         distinct = pd.unique(present).tolist()
     except TypeError:  # an unhashable value
@@ -291,7 +289,7 @@ def bounds(book: CampaignBook) -> Iterator[Issue]:
 
 @rule
 def units_in_roster(book: CampaignBook) -> Iterator[Issue]:
-    roster = _roster_keys(book, "units", "name")
+    roster = _name_keys(book, "units", "name")
     names = {nm.name_key(v): v for v in book.frame("units")["name"].dropna()} if roster else {}
     for s in _tables(book):
         for column in s.sheet.columns:
@@ -320,7 +318,7 @@ def _several(value: object) -> tuple[str, ...]:
 
 @warning_rule
 def persons_in_roster(book: CampaignBook) -> Iterator[Issue]:
-    staff = _roster_keys(book, "staff", "name")
+    staff = _name_keys(book, "staff", "name")
     if not staff:
         return
     for s in _tables(book):
@@ -478,8 +476,7 @@ def units_that_reported_nothing(book: CampaignBook) -> Iterator[Issue]:
     for sheet in book.definition.tables:
         if not sheet.per_unit:
             continue
-        data = book.frame(sheet.key)
-        reported = _name_keys_of(data[sheet.unit_column]) if not data.empty else set()
+        reported = _name_keys(book, sheet.key, sheet.unit_column)
         for index, name in expected["name"].items():
             if isinstance(name, str) and nm.name_key(name) not in reported:
                 row, col = units.address(index, "name")
@@ -720,7 +717,7 @@ def _total_staff(book: CampaignBook) -> int | None:
     units, staff = book.frame("units"), book.frame("staff")
     if not units.empty and units["headcount"].notna().all():
         return int(units["headcount"].sum())
-    names = _roster_keys(book, "staff", "name")
+    names = _name_keys(book, "staff", "name")
     return len(names) if not staff.empty and names else None
 
 
