@@ -164,7 +164,8 @@ def test_new_rows_are_written_as_cell_by_cell(data) -> None:
     source = data.draw(st.one_of(st.just(""), _TEXT))
     row = collect.OutRow(None, values, present, source)
     number = data.draw(st.integers(2, 10**5))
-    writer = xlsx_parts._NewRows(table, styles, source_col)
+    plain = xlsx_parts._inline_tail(source) is not None  # as _rewrite_sheet finds it
+    writer = xlsx_parts._NewRows(table, styles, source_col, plain)
     expected = xlsx_parts._row_xml(number, row, {}, table, styles, source_col)
     assert writer.row(number, row) == expected
     assert writer.row(number, row) == expected  # the texts' cells now from the writer's memory
@@ -193,11 +194,38 @@ def test_kept_rows_are_moved_as_cell_by_cell(data) -> None:
     source_col = data.draw(st.integers(1, 32))
     source = data.draw(st.sampled_from(["", "甲所：台账.甲所.xlsx 第3行", "A&B 第3行"]))
     row = collect.OutRow(old, None, (), source)
-    mover = xlsx_parts._Mover(xml, source_col)
-    moved = mover.move(xml, old, number, source)
+    plain = xlsx_parts._inline_tail(source) is not None  # as _rewrite_sheet finds it
+    mover = xlsx_parts._Mover(xml, source_col, plain)
+    moved = mover.move(xml.removeprefix("<row "), old, number, source)
     table = _visits_table(list(range(1, len(VISITS.columns) + 1)))
     expected = xlsx_parts._row_xml(number, row, {old: xml}, table, {}, source_col)
     assert moved is None or moved == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(1, 60), min_size=0, max_size=12, unique=True),
+    st.booleans(),
+    st.sampled_from(["", "\n", "  "]),
+    st.integers(0, 3),
+)
+def test_rows_are_found_by_position_as_by_their_numbers(numbers, in_order, blank, self_closing):
+    """The positional look-up finds what a dict of every row holds, however rows are laid."""
+    from campaign_report.adapters import xlsx_parts
+
+    numbers = sorted(numbers) if in_order else numbers
+    rows = [
+        f'<row r="{n}" spans="1:2"/>'
+        if i == self_closing
+        else f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>'
+        for i, n in enumerate(numbers)
+    ]
+    body = blank.join(rows)
+    index, every = xlsx_parts._Rows(body), xlsx_parts._rows(body)
+    for n in range(0, 63):
+        assert index.get(n) == every.get(n, "")
+    assert index.above(1) == []
+    assert index.above(30) == [xml for n, xml in sorted(every.items()) if n < 30]
 
 
 @given(st.integers(1, 18278), st.integers(1, 18278))

@@ -37,7 +37,8 @@ _EMPTY_SHEET_DATA = re.compile(r"<sheetData\s*/>")
 _ROW_NUMBER = re.compile(r'<row\b[^>]*?\br="(\d+)"')
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 _STYLE = re.compile(r'\bs="(\d+)"')
-_UNSAFE_SHEET = ("<f>", "<f ", "<mergeCell", "<hyperlink", "<legacyDrawing")
+_FORMULA = ("<f>", "<f ")
+_UNSAFE_SHEET = (*_FORMULA, "<mergeCell", "<hyperlink", "<legacyDrawing")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = dt.datetime(1899, 12, 30)
@@ -174,23 +175,24 @@ def _table_parts(parts: _Parts, sheet_path: str) -> list[str]:
 def _rewrite_sheet(xml: str, table: SheetRows, rows: list[OutRow]) -> tuple[str, int, int]:
     """The sheet with its data rows laid out from the plan; its last row and 合并来源 column."""
     head_xml, body, tail_xml = _split_sheet_data(xml)
-    if any(mark in body or mark in tail_xml for mark in _UNSAFE_SHEET):
-        raise _Unsupported("formulas, merged cells, links or notes")
-    by_number = _rows(body)
+    _refuse_unsafe(body, tail_xml)
+    by_number = _Rows(body)
     header = table.header_row
     top = header + 1
-    above = [x for n, x in sorted(by_number.items()) if n < header]
-    header_xml, source_col = _with_source_header(by_number.get(header, ""), header, table)
-    styles = _column_styles(head_xml, by_number.get(top, ""))
+    above = by_number.above(header)
+    header_xml, source_col = _with_source_header(by_number.get(header), header, table)
+    styles = _column_styles(head_xml, by_number.get(top))
     out = [*above, header_xml]
-    mover = _Mover(body, source_col)
-    fresh = _NewRows(table, styles, source_col)
+    # Every source text needs no escaping (the usual case): the mover writes them as they are.
+    plain = not _NEEDS_ESCAPE.search("".join([row.source for row in rows]))
+    mover = _Mover(body, source_col, plain)
+    fresh = _NewRows(table, styles, source_col, plain)
     for number, row in enumerate(rows, start=top):
         if row.master is None:  # a row the master did not have
             out.append(fresh.row(number, row))
             continue
         if row.values is None:  # a row kept as it was: renumber it, add its source
-            moved = mover.move(by_number.get(row.master, ""), row.master, number, row.source)
+            moved = mover.move(by_number.after_tag(row.master), row.master, number, row.source)
             if moved is not None:
                 out.append(moved)
                 continue
@@ -214,6 +216,60 @@ def _split_sheet_data(xml: str) -> tuple[str, str, str]:
     if start < 0 or end < 0 or not xml.startswith("<sheetData>", start):
         raise _Unsupported("no sheetData")
     return xml[:start], xml[start + len("<sheetData>") : end], xml[end + len("</sheetData>") :]
+
+
+def _refuse_unsafe(body: str, tail_xml: str) -> None:
+    """Formulas (in the rows), merged cells, links and notes (after them) are not moved here.
+
+    One scan of the rows for ``<f`` (a formula, or a rich text run's font family), and the
+    precise look only when it is there: the rows are most of a big sheet's XML.
+    """
+    formulas = "<f" in body and any(mark in body for mark in _FORMULA)
+    if formulas or any(mark in tail_xml for mark in _UNSAFE_SHEET):
+        raise _Unsupported("formulas, merged cells, links or notes")
+
+
+class _Rows:
+    """A sheet's rows by number, split once on their tags (rows do not nest).
+
+    Writers put rows in order and number them from the first without gaps, so row n is the
+    piece n minus the first's number on: looked up there, and taken when it carries that
+    number. Only a sheet whose rows are elsewhere gets a dict of every row (:func:`_rows`).
+    """
+
+    def __init__(self, body: str) -> None:
+        self.body = body
+        self.pieces = body.split("<row ")  # each row's XML after its tag's name
+        if self.pieces[0].strip():
+            raise _Unsupported("text between rows")
+        first = _ROW_NUMBER.match("<row " + self.pieces[1]) if len(self.pieces) > 1 else None
+        self.offset = int(first.group(1)) - 1 if first is not None else 0
+        self.numbered: dict[int, str] | None = None
+
+    def after_tag(self, number: int) -> str:
+        """Row ``number``'s XML after ``<row ``; "" when the sheet has no such row."""
+        at = number - self.offset
+        if 0 < at < len(self.pieces) and self.pieces[at].startswith(f'r="{number}"'):
+            return self.pieces[at]
+        if self.numbered is None:
+            self.numbered = _rows(self.body)
+        found = self.numbered.get(number)
+        return found[5:] if found is not None else ""
+
+    def get(self, number: int | None, default: str = "") -> str:
+        """Row ``number``'s XML, as :func:`_rows` has it."""
+        found = self.after_tag(number).rstrip() if number is not None else ""
+        if found and not found.endswith(("</row>", "/>")):
+            raise _Unsupported("a row that does not end")
+        return "<row " + found if found else default
+
+    def above(self, header: int) -> list[str]:
+        """The rows above the header, in order."""
+        if header <= 1:  # the usual header row: no row is above it
+            return []
+        if self.numbered is None:
+            self.numbered = _rows(self.body)
+        return [xml for n, xml in sorted(self.numbered.items()) if n < header]
 
 
 def _rows(body: str) -> dict[int, str]:
@@ -306,11 +362,14 @@ class _NewRows:
     columns a copy has (``OutRow.present``), not once a cell.
     """
 
-    def __init__(self, table: SheetRows, styles: dict[int, str], source_col: int) -> None:
+    def __init__(
+        self, table: SheetRows, styles: dict[int, str], source_col: int, plain: bool = False
+    ) -> None:
         self.table = table
         self.styles = styles
         self.source_col = source_col
         self.source_letters = column_letter(source_col)
+        self.sources_plain = plain  # no source text needs escaping
         self.layouts: dict[tuple[int, ...], tuple[_Layout, _Layout, _Layout]] = {}
         self.texts = _TextCells()
 
@@ -321,7 +380,12 @@ class _NewRows:
             layout = self._layout(row.present if values else ())
         before, same, after = layout
         cells = _new_cells(number, values, before, self.texts) if before else ""
-        if row.source:  # 合并来源, in its column (it takes the place of a value there)
+        if row.source and self.sources_plain:  # 合并来源, in its column (in place of a value)
+            cells += (
+                f'<c r="{self.source_letters}{number}" t="inlineStr">'
+                f'<is><t xml:space="preserve">{row.source}</t></is></c>'
+            )
+        elif row.source:
             cells += _source_cell(f"{self.source_letters}{number}", row.source)
         elif same:
             cells += _new_cells(number, values, same, self.texts)
@@ -401,23 +465,30 @@ class _Mover:
     Every cell address ends in the row's old number and a quote (A12"). When that text occurs
     exactly once a cell, it occurs nowhere else in the row, and one replace renumbers the row.
     What holds for the whole sheet (each cell's address first, with its column) is checked
-    once; a sheet where it does not is checked row by row.
+    once; a sheet where it does not is checked row by row. ``plain``: no source text needs
+    escaping, so none is looked at again.
     """
 
-    def __init__(self, body: str, source_col: int) -> None:
+    def __init__(self, body: str, source_col: int, plain: bool = False) -> None:
         self.source_col = source_col
         self.letters = column_letter(source_col)
         self.plain = body.count("<c ") == body.count('<c r="') and not _NO_LETTERS.search(body)
         # No cell in 合并来源's column or right of it: no row needs looking at for one.
         self.clear = self.plain and not _at_or_right_of(self.letters).search(body)
+        self.sources_plain = plain
 
-    def move(self, row_xml: str, old: int, number: int, source: str) -> str | None:
-        """The row's XML at row ``number``; None when it must be rebuilt cell by cell."""
-        if not row_xml:
+    def move(self, after_tag: str, old: int, number: int, source: str) -> str | None:
+        """The row (its XML after ``<row ``) at row ``number``; None when it must be rebuilt
+        cell by cell."""
+        opening_end = after_tag.find(">") + 1
+        if not opening_end:
             return None
-        opening_end = row_xml.find(">") + 1
-        opening = row_xml[:opening_end]
-        body = "" if opening.endswith("/>") else row_xml[opening_end:-6]  # -6: </row>
+        if after_tag[opening_end - 2] == "/":
+            body = ""
+        elif after_tag.endswith("</row>"):
+            body = after_tag[opening_end:-6]
+        else:  # blanks after it, or no end: as :func:`_row_xml` would, if it ends at all
+            return None
         cells, at = body.count("<c "), f'{old}"'
         if body.count(at) != cells:
             return None  # old"… in a value too
@@ -430,13 +501,19 @@ class _Mover:
                 return None  # it has a 合并来源 cell already: rebuild it cell by cell
         if old != number:
             body = body.replace(at, f'{number}"')
-        if opening.startswith('<row r="'):  # as every writer puts it: the number first
-            extra = _row_attributes(opening[opening.find('"', 8) + 1 :])
+        if after_tag.startswith(f'r="{at}'):  # as every writer puts it: the number first
+            extra = _row_attributes(after_tag[len(at) + 3 : opening_end])
         else:
-            extra = _row_attributes(opening.replace(f' r="{old}"', "", 1))
-        if source:
-            body += _source_cell(f"{self.letters}{number}", source)
-        return f'<row r="{number}"{extra}>{body}</row>'
+            extra = _row_attributes(after_tag[:opening_end].replace(f' r="{old}"', "", 1))
+        if not source:
+            return f'<row r="{number}"{extra}>{body}</row>'
+        if self.sources_plain:
+            return (
+                f'<row r="{number}"{extra}>{body}<c r="{self.letters}{number}" t="inlineStr">'
+                f'<is><t xml:space="preserve">{source}</t></is></c></row>'
+            )
+        cell = _source_cell(f"{self.letters}{number}", source)
+        return f'<row r="{number}"{extra}>{body}{cell}</row>'
 
 
 def _source_cell(ref: str, text: str) -> str:
