@@ -152,7 +152,6 @@ def _visits_table(columns: list[int]) -> collect.SheetRows:
 @settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_new_rows_are_written_as_cell_by_cell(data) -> None:
-    from campaign_report.adapters import xlsx_parts
 
     width = len(VISITS.columns)
     columns = data.draw(st.permutations(range(1, width + 3)))[:width]
@@ -162,13 +161,42 @@ def test_new_rows_are_written_as_cell_by_cell(data) -> None:
     present = tuple(data.draw(st.lists(st.integers(0, width - 1), unique=True)))
     values = tuple(data.draw(_VALUE) for _ in range(width))
     source = data.draw(st.one_of(st.just(""), _TEXT))
+    _assert_written_as_cell_by_cell(table, styles, source_col, present, values, source, data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_usual_new_rows_are_joined_as_cell_by_cell(data) -> None:
+    """Every column styled, texts, dates and blanks, a source left of, right of or among the
+    columns: the rows joined from kept pieces."""
+    from campaign_report.adapters import xlsx_parts
+
+    width = len(VISITS.columns)
+    columns = data.draw(st.permutations(range(1, width + 3)))[:width]
+    table = _visits_table(columns)
+    source_col = data.draw(st.sampled_from([c for c in range(1, width + 4) if c not in columns]))
+    styles = {col: str(data.draw(st.integers(0, 30))) for col in range(1, width + 5)}
+    present = tuple(data.draw(st.lists(st.integers(0, width - 1), min_size=2, unique=True)))
+    kinds = st.one_of(st.none(), _TEXT, st.dates(), st.sampled_from(["a&b", "x", "=1"]))
+    values = tuple(data.draw(kinds) for _ in range(width))
+    source = data.draw(_TEXT.filter(lambda t: t and xlsx_parts._inline_tail(t) is not None))
+    writer = _assert_written_as_cell_by_cell(
+        table, styles, source_col, present, values, source, data
+    )
+    assert writer.layouts[present].pieces is not None
+
+
+def _assert_written_as_cell_by_cell(table, styles, source_col, present, values, source, data):
+    from campaign_report.adapters import xlsx_parts
+
     row = collect.OutRow(None, values, present, source)
     number = data.draw(st.integers(2, 10**5))
     plain = xlsx_parts._inline_tail(source) is not None  # as _rewrite_sheet finds it
     writer = xlsx_parts._NewRows(table, styles, source_col, plain)
     expected = xlsx_parts._row_xml(number, row, {}, table, styles, source_col)
     assert writer.row(number, row) == expected
-    assert writer.row(number, row) == expected  # the texts' cells now from the writer's memory
+    assert writer.row(number, row) == expected  # the cells' pieces now from the writer's memory
+    return writer
 
 
 @settings(max_examples=300, deadline=None)

@@ -718,6 +718,8 @@ def _diff(
     after = _project([r.values for r in new], present)
     if before == after:  # most copies come back as they went: no diff to compute
         opcodes = [("equal", 0, len(before), 0, len(after))]
+    elif not before or not after:  # a round's first copy, or one emptied: nothing to match
+        opcodes = [("insert" if after else "delete", 0, len(before), 0, len(after))]
     else:
         opcodes = SequenceMatcher(None, before, after, autojunk=False).get_opcodes()
     placed: list[tuple[Anchor, OutRow]] = []

@@ -20,8 +20,9 @@ import math
 import posixpath
 import re
 from collections.abc import Iterator, Sequence
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 from zipfile import BadZipFile, ZipFile
 
@@ -359,7 +360,9 @@ class _NewRows:
     """Writes the rows the master did not have, as :func:`_row_xml` would, but quicker.
 
     Which columns a row fills, their letters and styles are worked out once for each set of
-    columns a copy has (``OutRow.present``), not once a cell.
+    columns a copy has (``OutRow.present``), not once a cell. The usual row (each of those
+    columns styled, a source that needs no escaping) is joined from pieces kept a column
+    and a value at a time (:class:`_RowPieces`).
     """
 
     def __init__(
@@ -370,15 +373,18 @@ class _NewRows:
         self.source_col = source_col
         self.source_letters = column_letter(source_col)
         self.sources_plain = plain  # no source text needs escaping
-        self.layouts: dict[tuple[int, ...], tuple[_Layout, _Layout, _Layout]] = {}
+        self.layouts: dict[tuple[int, ...], _Shape] = {}
         self.texts = _TextCells()
 
     def row(self, number: int, row: OutRow) -> str:
         values = row.values or ()
-        layout = self.layouts.get(row.present if values else ())
-        if layout is None:
-            layout = self._layout(row.present if values else ())
-        before, same, after = layout
+        present = row.present if values else ()
+        shape = self.layouts.get(present) or self._layout(present)
+        if shape.pieces is not None and row.source:
+            made = shape.pieces.row(number, values, row.source)
+            if made is not None:
+                return made
+        before, same, after = shape.before, shape.same, shape.after
         cells = _new_cells(number, values, before, self.texts) if before else ""
         if row.source and self.sources_plain:  # 合并来源, in its column (in place of a value)
             cells += (
@@ -393,7 +399,7 @@ class _NewRows:
             cells += _new_cells(number, values, after, self.texts)
         return f'<row r="{number}">{cells}</row>'
 
-    def _layout(self, present: tuple[int, ...]) -> tuple[_Layout, _Layout, _Layout]:
+    def _layout(self, present: tuple[int, ...]) -> _Shape:
         """The row's value columns left of 合并来源, in its column, and right of it."""
         columns, places = self.table.sheet.columns, {}
         for index in present:
@@ -404,11 +410,13 @@ class _NewRows:
         for col, index in sorted(places.items()):
             style = self.styles.get(col)
             cells.append((index, col, column_letter(col), style, f' s="{style}"' if style else ""))
-        found = (
-            [c for c in cells if c[1] < self.source_col],
-            [c for c in cells if c[1] == self.source_col],
-            [c for c in cells if c[1] > self.source_col],
-        )
+        before = [c for c in cells if c[1] < self.source_col]
+        same = [c for c in cells if c[1] == self.source_col]
+        after = [c for c in cells if c[1] > self.source_col]
+        # A blank writes a styled empty cell in each column, none is left out: pieces hold.
+        usual = self.sources_plain and not same and len(cells) > 1 and all(c[3] for c in cells)
+        pieces = _RowPieces(before, after, self.source_letters) if usual else None
+        found = _Shape(before, same, after, pieces)
         self.layouts[present] = found
         return found
 
@@ -416,6 +424,79 @@ class _NewRows:
 # (value index, column, its letters, style, the style attribute)
 _Layout = list[tuple[int, int, str, str | None, str]]
 _EPOCH_DAY = _EPOCH.date()
+
+
+class _Shape(NamedTuple):
+    """A set of columns' cells, by where they stand from 合并来源; ``pieces`` for the usual
+    row (None: every row is written cell by cell)."""
+
+    before: _Layout
+    same: _Layout
+    after: _Layout
+    pieces: _RowPieces | None
+
+
+class _RowPieces:
+    """A row as the pieces between its row number's places, joined with the number.
+
+    ``<row r="7"><c r="A7" s="2" t="inlineStr">…</c><c r="B7" …`` is "7".join of
+    ``<row r="``, ``"><c r="A``, ``" s="2" t="inlineStr">…</c><c r="B``, …: each piece after
+    a value's cell address is fixed by its column and value, so it is kept in that column's
+    dict (texts, dates, blanks: values a sheet repeats) and a row is a few calls in C.
+    Numbers are not kept (1, 1.0 and True are one key, not one cell): such a row, or one
+    with a text to escape, is left to the cell-by-cell writer.
+    """
+
+    def __init__(self, before: _Layout, after: _Layout, source_letters: str) -> None:
+        cells = [*before, *after]
+        self.pick = itemgetter(*(c[0] for c in cells))
+        heads = [f'<c r="{c[2]}' for c in cells]
+        heads.insert(len(before), f'<c r="{source_letters}')
+        nexts = [*heads[1:], "</row>"]  # what follows each cell: the next one's head
+        self.start = ['<row r="', f'">{heads[0]}']
+        self.source_at = 2 + len(before)
+        self.source_end = f"</t></is></c>{nexts[len(before)]}"
+        self.styles = [c[4] for c in cells]
+        self.nexts = nexts[: len(before)] + nexts[len(before) + 1 :]
+        self.kept: list[dict[Any, str]] = [{} for _ in cells]
+        self.room = _TextCells.LIMIT
+
+    def row(self, number: int, values: tuple[Any, ...], source: str) -> str | None:
+        """The row's XML; None when one of its values is not a text, a date or a blank."""
+        picked = self.pick(values)
+        pieces = self.start.copy()
+        try:
+            pieces += map(dict.get, self.kept, picked)
+        except TypeError:  # an unhashable value
+            return None
+        if None in pieces:
+            for k, piece in enumerate(pieces[2:]):
+                if piece is None and (piece := self._learn(k, picked[k])) is None:
+                    return None
+                pieces[2 + k] = piece
+        pieces.insert(
+            self.source_at, f'" t="inlineStr"><is><t xml:space="preserve">{source}{self.source_end}'
+        )
+        return str(number).join(pieces)
+
+    def _learn(self, k: int, value: Any) -> str | None:
+        """The piece after value ``value``'s address in value column ``k``, kept."""
+        kind = type(value)
+        if kind is str:
+            tail = _inline_tail(value)
+        elif kind is dt.date:
+            tail = f"><v>{(value - _EPOCH_DAY).days}</v></c>"
+        elif value is None:
+            tail = "/>"  # the column is styled: an empty styled cell
+        else:
+            return None
+        if tail is None:  # a text to escape
+            return None
+        piece = f'"{self.styles[k]}{tail}{self.nexts[k]}'
+        if self.room > 0:
+            self.room -= 1
+            self.kept[k][value] = piece
+        return piece
 
 
 class _TextCells(dict[str, str]):
