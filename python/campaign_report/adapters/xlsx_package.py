@@ -38,6 +38,9 @@ _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree
 # zlib level 3 deflates a sheet's XML about 2.5x faster than the default 6, for parts about a
 # sixth larger: a book is rewritten on every click, and the deflate of the last sheet is waited for.
 DEFLATE_LEVEL = 3
+# A part smaller than this is deflated at once (tens of microseconds): handed to the thread,
+# its result would wait there for the GIL, held by the caller making the next big part.
+_DEFLATE_HERE = 64 * 1024
 
 
 class Unsupported(Exception):
@@ -142,7 +145,12 @@ class Package:
             self._order.append(name)
         self._changed[name] = data
         self._forget_deflated(name)
-        self._deflated[name] = (os.getpid(), self._deflating().submit(_deflate, data))
+        if len(data) < _DEFLATE_HERE:
+            done: Future[_Deflated] = Future()
+            done.set_result(_deflate(data))
+            self._deflated[name] = (os.getpid(), done)
+        else:
+            self._deflated[name] = (os.getpid(), self._deflating().submit(_deflate, data))
 
     def _deflating(self) -> ThreadPoolExecutor:
         """The package's deflating thread (a forked process has none of its parent's)."""

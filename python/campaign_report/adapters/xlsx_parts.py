@@ -33,9 +33,10 @@ from .xlsx_package import Package, Unsupported
 
 _CELL = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
 _REF = re.compile(r'\br="([A-Z]+)(\d+)"')
-_NO_LETTERS = re.compile(r'<c r="[^A-Z]')
-_EMPTY_SHEET_DATA = re.compile(r"<sheetData\s*/>")
+_NO_LETTERS = re.compile(rb'<c r="[^A-Z]')
+_EMPTY_SHEET_DATA = re.compile(rb"<sheetData\s*/>")
 _ROW_NUMBER = re.compile(r'<row\b[^>]*?\br="(\d+)"')
+_ROW_NUMBER_BYTES = re.compile(rb'[^>]*?\br="(\d+)"')  # in a row tag, after "<row "
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 _STYLE = re.compile(r'\bs="(\d+)"')
 _FORMULA = ("<f>", "<f ")
@@ -105,8 +106,8 @@ class _Parts:
 
 
 def _merge_parts(parts: _Parts, result: MergeResult, tables: dict[str, SheetRows]) -> None:
-    book = parts["xl/workbook.xml"].decode("utf-8")
-    rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
+    book = parts["xl/workbook.xml"].decode()
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
     sheets = _sheet_parts(book, rels)
     if LOG_SHEET in sheets:
         raise _Unsupported("a 合并记录 sheet to replace")
@@ -115,12 +116,12 @@ def _merge_parts(parts: _Parts, result: MergeResult, tables: dict[str, SheetRows
         if table is None or table.header_row is None or table.sheet.name not in sheets:
             continue
         path = sheets[table.sheet.name]
-        xml, last_row, source_col = _rewrite_sheet(parts[path].decode("utf-8"), table, rows)
-        parts[path] = xml.encode("utf-8")
+        xml, last_row, source_col = _rewrite_sheet(parts[path], table, rows)
+        parts[path] = xml
         for table_part in _table_parts(parts, path):
             parts[table_part] = _resize_table(
-                parts[table_part].decode("utf-8"), table.header_row, last_row, source_col
-            ).encode("utf-8")
+                parts[table_part].decode(), table.header_row, last_row, source_col
+            ).encode()
     _add_log_sheet(parts, book, rels, result)
 
 
@@ -160,7 +161,7 @@ def _table_parts(parts: _Parts, sheet_path: str) -> list[str]:
     if rels is None:
         return []
     found = []
-    for tag in re.findall(r"<Relationship\b[^>]*>", rels.decode("utf-8")):
+    for tag in re.findall(r"<Relationship\b[^>]*>", rels.decode()):
         attrs = _attrs(tag)
         kind = attrs.get("Type", "")
         if kind.endswith("/table"):
@@ -173,9 +174,15 @@ def _table_parts(parts: _Parts, sheet_path: str) -> list[str]:
 # -- a unit sheet --
 
 
-def _rewrite_sheet(xml: str, table: SheetRows, rows: list[OutRow]) -> tuple[str, int, int]:
-    """The sheet with its data rows laid out from the plan; its last row and 合并来源 column."""
-    head_xml, body, tail_xml = _split_sheet_data(xml)
+def _rewrite_sheet(xml: bytes, table: SheetRows, rows: list[OutRow]) -> tuple[bytes, int, int]:
+    """The sheet with its data rows laid out from the plan; its last row and 合并来源 column.
+
+    Rows stay UTF-8 bytes from the master's part to the merged one: a unit's texts (CJK) make
+    a str twice the size, widened piece by piece when joined and encoded again at the end.
+    What is rebuilt cell by cell (rarely) is made as text and encoded.
+    """
+    head, body, tail = _split_sheet_data(xml)
+    head_xml, tail_xml = head.decode(), tail.decode()
     _refuse_unsafe(body, tail_xml)
     by_number = _Rows(body)
     header = table.header_row
@@ -183,7 +190,7 @@ def _rewrite_sheet(xml: str, table: SheetRows, rows: list[OutRow]) -> tuple[str,
     above = by_number.above(header)
     header_xml, source_col = _with_source_header(by_number.get(header), header, table)
     styles = _column_styles(head_xml, by_number.get(top))
-    out = [*above, header_xml]
+    out = [x.encode() for x in [*above, header_xml]]
     # Every source text needs no escaping (the usual case): the mover writes them as they are.
     plain = not _NEEDS_ESCAPE.search("".join([row.source for row in rows]))
     mover = _Mover(body, source_col, plain)
@@ -197,35 +204,37 @@ def _rewrite_sheet(xml: str, table: SheetRows, rows: list[OutRow]) -> tuple[str,
             if moved is not None:
                 out.append(moved)
                 continue
-        out.append(_row_xml(number, row, by_number, table, styles, source_col))
+        out.append(_row_xml(number, row, by_number, table, styles, source_col).encode())
     last = top + len(rows) - 1 if rows else header
     head_xml = re.sub(
         r'<dimension ref="[^"]*"/>',
         f'<dimension ref="A1:{column_letter(max(source_col, 1))}{max(last, header)}"/>',
         head_xml,
     )
-    return f"{head_xml}<sheetData>{''.join(out)}</sheetData>{tail_xml}", max(last, top), source_col
+    out[:0] = [head_xml.encode(), b"<sheetData>"]
+    out += [b"</sheetData>", tail]
+    return b"".join(out), max(last, top), source_col
 
 
-def _split_sheet_data(xml: str) -> tuple[str, str, str]:
+def _split_sheet_data(xml: bytes) -> tuple[bytes, bytes, bytes]:
     """The sheet's XML before ``<sheetData>``, the rows inside it, and what follows it."""
-    start = xml.find("<sheetData")
+    start = xml.find(b"<sheetData")
     empty = _EMPTY_SHEET_DATA.match(xml, start) if start >= 0 else None
     if empty is not None:
-        return xml[:start], "", xml[empty.end() :]
-    end = xml.find("</sheetData>", start)
-    if start < 0 or end < 0 or not xml.startswith("<sheetData>", start):
+        return xml[:start], b"", xml[empty.end() :]
+    end = xml.find(b"</sheetData>", start)
+    if start < 0 or end < 0 or not xml.startswith(b"<sheetData>", start):
         raise _Unsupported("no sheetData")
-    return xml[:start], xml[start + len("<sheetData>") : end], xml[end + len("</sheetData>") :]
+    return xml[:start], xml[start + len(b"<sheetData>") : end], xml[end + len(b"</sheetData>") :]
 
 
-def _refuse_unsafe(body: str, tail_xml: str) -> None:
+def _refuse_unsafe(body: bytes, tail_xml: str) -> None:
     """Formulas (in the rows), merged cells, links and notes (after them) are not moved here.
 
     One scan of the rows for ``<f`` (a formula, or a rich text run's font family), and the
     precise look only when it is there: the rows are most of a big sheet's XML.
     """
-    formulas = "<f" in body and any(mark in body for mark in _FORMULA)
+    formulas = b"<f" in body and any(mark.encode() in body for mark in _FORMULA)
     if formulas or any(mark in tail_xml for mark in _UNSAFE_SHEET):
         raise _Unsupported("formulas, merged cells, links or notes")
 
@@ -238,28 +247,26 @@ class _Rows:
     number. Only a sheet whose rows are elsewhere gets a dict of every row (:func:`_rows`).
     """
 
-    def __init__(self, body: str) -> None:
+    def __init__(self, body: bytes) -> None:
         self.body = body
-        self.pieces = body.split("<row ")  # each row's XML after its tag's name
+        self.pieces = body.split(b"<row ")  # each row's XML after its tag's name
         if self.pieces[0].strip():
             raise _Unsupported("text between rows")
-        first = _ROW_NUMBER.match("<row " + self.pieces[1]) if len(self.pieces) > 1 else None
+        first = _ROW_NUMBER_BYTES.match(self.pieces[1]) if len(self.pieces) > 1 else None
         self.offset = int(first.group(1)) - 1 if first is not None else 0
         self.numbered: dict[int, str] | None = None
 
-    def after_tag(self, number: int) -> str:
-        """Row ``number``'s XML after ``<row ``; "" when the sheet has no such row."""
+    def after_tag(self, number: int) -> bytes:
+        """Row ``number``'s XML after ``<row ``; empty when the sheet has no such row."""
         at = number - self.offset
-        if 0 < at < len(self.pieces) and self.pieces[at].startswith(f'r="{number}"'):
+        if 0 < at < len(self.pieces) and self.pieces[at].startswith(b'r="%d"' % number):
             return self.pieces[at]
-        if self.numbered is None:
-            self.numbered = _rows(self.body)
-        found = self.numbered.get(number)
-        return found[5:] if found is not None else ""
+        found = self._numbered().get(number)
+        return found[5:].encode() if found is not None else b""
 
     def get(self, number: int | None, default: str = "") -> str:
         """Row ``number``'s XML, as :func:`_rows` has it."""
-        found = self.after_tag(number).rstrip() if number is not None else ""
+        found = self.after_tag(number).decode().rstrip() if number is not None else ""
         if found and not found.endswith(("</row>", "/>")):
             raise _Unsupported("a row that does not end")
         return "<row " + found if found else default
@@ -268,9 +275,12 @@ class _Rows:
         """The rows above the header, in order."""
         if header <= 1:  # the usual header row: no row is above it
             return []
+        return [xml for n, xml in sorted(self._numbered().items()) if n < header]
+
+    def _numbered(self) -> dict[int, str]:
         if self.numbered is None:
-            self.numbered = _rows(self.body)
-        return [xml for n, xml in sorted(self.numbered.items()) if n < header]
+            self.numbered = _rows(self.body.decode())
+        return self.numbered
 
 
 def _rows(body: str) -> dict[int, str]:
@@ -376,7 +386,8 @@ class _NewRows:
         self.layouts: dict[tuple[int, ...], _Shape] = {}
         self.texts = _TextCells()
 
-    def row(self, number: int, row: OutRow) -> str:
+    def row(self, number: int, row: OutRow) -> bytes:
+        """The row's XML, UTF-8."""
         values = row.values or ()
         present = row.present if values else ()
         shape = self.layouts.get(present) or self._layout(present)
@@ -397,7 +408,7 @@ class _NewRows:
             cells += _new_cells(number, values, same, self.texts)
         if after:
             cells += _new_cells(number, values, after, self.texts)
-        return f'<row r="{number}">{cells}</row>'
+        return f'<row r="{number}">{cells}</row>'.encode()
 
     def _layout(self, present: tuple[int, ...]) -> _Shape:
         """The row's value columns left of 合并来源, in its column, and right of it."""
@@ -453,16 +464,17 @@ class _RowPieces:
         heads = [f'<c r="{c[2]}' for c in cells]
         heads.insert(len(before), f'<c r="{source_letters}')
         nexts = [*heads[1:], "</row>"]  # what follows each cell: the next one's head
-        self.start = ['<row r="', f'">{heads[0]}']
+        self.start = [b'<row r="', f'">{heads[0]}'.encode()]
         self.source_at = 2 + len(before)
-        self.source_end = f"</t></is></c>{nexts[len(before)]}"
+        self.source_end = f"</t></is></c>{nexts[len(before)]}".encode()
         self.styles = [c[4] for c in cells]
         self.nexts = nexts[: len(before)] + nexts[len(before) + 1 :]
-        self.kept: list[dict[Any, str]] = [{} for _ in cells]
+        self.kept: list[dict[Any, bytes]] = [{} for _ in cells]
         self.room = _TextCells.LIMIT
 
-    def row(self, number: int, values: tuple[Any, ...], source: str) -> str | None:
-        """The row's XML; None when one of its values is not a text, a date or a blank."""
+    def row(self, number: int, values: tuple[Any, ...], source: str) -> bytes | None:
+        """The row's XML (UTF-8); None when one of its values is not a text, a date or a
+        blank."""
         picked = self.pick(values)
         pieces = self.start.copy()
         try:
@@ -474,12 +486,14 @@ class _RowPieces:
                 if piece is None and (piece := self._learn(k, picked[k])) is None:
                     return None
                 pieces[2 + k] = piece
-        pieces.insert(
-            self.source_at, f'" t="inlineStr"><is><t xml:space="preserve">{source}{self.source_end}'
+        source_cell = b'" t="inlineStr"><is><t xml:space="preserve">%s%s' % (
+            source.encode(),
+            self.source_end,
         )
-        return str(number).join(pieces)
+        pieces.insert(self.source_at, source_cell)
+        return (b"%d" % number).join(pieces)
 
-    def _learn(self, k: int, value: Any) -> str | None:
+    def _learn(self, k: int, value: Any) -> bytes | None:
         """The piece after value ``value``'s address in value column ``k``, kept."""
         kind = type(value)
         if kind is str:
@@ -492,7 +506,7 @@ class _RowPieces:
             return None
         if tail is None:  # a text to escape
             return None
-        piece = f'"{self.styles[k]}{tail}{self.nexts[k]}'
+        piece = f'"{self.styles[k]}{tail}{self.nexts[k]}'.encode()
         if self.room > 0:
             self.room -= 1
             self.kept[k][value] = piece
@@ -547,54 +561,60 @@ class _Mover:
     exactly once a cell, it occurs nowhere else in the row, and one replace renumbers the row.
     What holds for the whole sheet (each cell's address first, with its column) is checked
     once; a sheet where it does not is checked row by row. ``plain``: no source text needs
-    escaping, so none is looked at again.
+    escaping, so none is looked at again. Rows are UTF-8 bytes, as the part holds them.
     """
 
-    def __init__(self, body: str, source_col: int, plain: bool = False) -> None:
+    def __init__(self, body: bytes, source_col: int, plain: bool = False) -> None:
         self.source_col = source_col
         self.letters = column_letter(source_col)
-        self.plain = body.count("<c ") == body.count('<c r="') and not _NO_LETTERS.search(body)
+        self.letters_bytes = self.letters.encode()
+        self.plain = body.count(b"<c ") == body.count(b'<c r="') and not _NO_LETTERS.search(body)
         # No cell in 合并来源's column or right of it: no row needs looking at for one.
         self.clear = self.plain and not _at_or_right_of(self.letters).search(body)
         self.sources_plain = plain
 
-    def move(self, after_tag: str, old: int, number: int, source: str) -> str | None:
+    def move(self, after_tag: bytes, old: int, number: int, source: str) -> bytes | None:
         """The row (its XML after ``<row ``) at row ``number``; None when it must be rebuilt
         cell by cell."""
-        opening_end = after_tag.find(">") + 1
+        opening_end = after_tag.find(b">") + 1
         if not opening_end:
             return None
-        if after_tag[opening_end - 2] == "/":
-            body = ""
-        elif after_tag.endswith("</row>"):
+        if after_tag[opening_end - 2] == _SLASH:
+            body = b""
+        elif after_tag.endswith(b"</row>"):
             body = after_tag[opening_end:-6]
         else:  # blanks after it, or no end: as :func:`_row_xml` would, if it ends at all
             return None
-        cells, at = body.count("<c "), f'{old}"'
+        cells, at = body.count(b"<c "), b'%d"' % old
         if body.count(at) != cells:
             return None  # old"… in a value too
-        if not self.plain and (body.count('<c r="') != cells or _NO_LETTERS.search(body)):
+        if not self.plain and (body.count(b'<c r="') != cells or _NO_LETTERS.search(body)):
             return None  # an address not first, or without its column
         if cells and not self.clear:
-            last = body.rfind('<c r="') + 6
+            last = body.rfind(b'<c r="') + 6
             letters = body[last : body.index(at, last)]
-            if (len(letters), letters) >= (len(self.letters), self.letters):
+            if (len(letters), letters) >= (len(self.letters_bytes), self.letters_bytes):
                 return None  # it has a 合并来源 cell already: rebuild it cell by cell
         if old != number:
-            body = body.replace(at, f'{number}"')
-        if after_tag.startswith(f'r="{at}'):  # as every writer puts it: the number first
+            body = body.replace(at, b'%d"' % number)
+        if after_tag.startswith(b'r="' + at):  # as every writer puts it: the number first
             extra = _row_attributes(after_tag[len(at) + 3 : opening_end])
         else:
-            extra = _row_attributes(after_tag[:opening_end].replace(f' r="{old}"', "", 1))
+            extra = _row_attributes(after_tag[:opening_end].replace(b' r="%d"' % old, b"", 1))
         if not source:
-            return f'<row r="{number}"{extra}>{body}</row>'
+            return b'<row r="%d"%s>%s</row>' % (number, extra, body)
         if self.sources_plain:
-            return (
-                f'<row r="{number}"{extra}>{body}<c r="{self.letters}{number}" t="inlineStr">'
-                f'<is><t xml:space="preserve">{source}</t></is></c></row>'
+            cell = b'<c r="%s%d" t="inlineStr"><is><t xml:space="preserve">%s</t></is></c>' % (
+                self.letters_bytes,
+                number,
+                source.encode(),
             )
-        cell = _source_cell(f"{self.letters}{number}", source)
-        return f'<row r="{number}"{extra}>{body}{cell}</row>'
+        else:
+            cell = _source_cell(f"{self.letters}{number}", source).encode()
+        return b'<row r="%d"%s>%s%s</row>' % (number, extra, body, cell)
+
+
+_SLASH = ord("/")
 
 
 def _source_cell(ref: str, text: str) -> str:
@@ -612,21 +632,21 @@ def _inline_tail(text: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _at_or_right_of(letters: str) -> re.Pattern[str]:
+def _at_or_right_of(letters: str) -> re.Pattern[bytes]:
     """A cell address whose column is ``letters`` or right of it (H: H-Z, AA, AB …)."""
     width = len(letters)
     options = [f"[A-Z]{{{width + 1},}}", letters]
     for i, letter in enumerate(letters):
         if letter != "Z":
             options.append(f"{letters[:i]}[{chr(ord(letter) + 1)}-Z][A-Z]{{{width - i - 1}}}")
-    return re.compile(f'<c r="(?:{"|".join(options)})[0-9]')
+    return re.compile(f'<c r="(?:{"|".join(options)})[0-9]'.encode())
 
 
 @functools.lru_cache(maxsize=256)
-def _row_attributes(opening: str) -> str:
+def _row_attributes(opening: bytes) -> bytes:
     """A row tag's attributes but its number and spans (which 合并来源 would outgrow)."""
-    attrs = {k: v for k, v in _attrs(opening).items() if k not in ("r", "spans")}
-    return "".join(f' {k}="{v}"' for k, v in attrs.items())
+    attrs = {k: v for k, v in _attrs(opening.decode()).items() if k not in ("r", "spans")}
+    return "".join(f' {k}="{v}"' for k, v in attrs.items()).encode()
 
 
 def _row_with(row_xml: str, number: int, cells: dict[int, str]) -> str:
@@ -706,7 +726,7 @@ def _add_log_sheet(parts: _Parts, book: str, rels: str, result: MergeResult) -> 
     book = book.replace("<sheets>", "<sheets>" + sheet, 1)
     book = re.sub(r'localSheetId="(\d+)"', lambda m: f'localSheetId="{int(m[1]) + 1}"', book)
     book = re.sub(r'\s(?:activeTab|firstSheet)="\d+"', "", book)
-    parts["xl/workbook.xml"] = book.encode("utf-8")
+    parts["xl/workbook.xml"] = book.encode()
     for name in others:  # as bytes: the big sheets need no decoding for this
         xml = parts[name]
         if b'tabSelected="1"' in xml:
@@ -714,11 +734,11 @@ def _add_log_sheet(parts: _Parts, book: str, rels: str, result: MergeResult) -> 
     relation = f'<Relationship Id="{rid}" Type="{_WORKSHEET_TYPE}" Target="/{path}"/>'
     parts["xl/_rels/workbook.xml.rels"] = rels.replace(
         "</Relationships>", relation + "</Relationships>"
-    ).encode("utf-8")
-    types = parts["[Content_Types].xml"].decode("utf-8")
+    ).encode()
+    types = parts["[Content_Types].xml"].decode()
     override = f'<Override PartName="/{path}" ContentType="{_WORKSHEET_CT}"/>'
-    parts["[Content_Types].xml"] = types.replace("</Types>", override + "</Types>").encode("utf-8")
-    parts[path] = _log_sheet_xml(result).encode("utf-8")
+    parts["[Content_Types].xml"] = types.replace("</Types>", override + "</Types>").encode()
+    parts[path] = _log_sheet_xml(result).encode()
 
 
 def _log_sheet_xml(result: MergeResult) -> str:
