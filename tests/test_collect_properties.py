@@ -256,6 +256,32 @@ def test_rows_are_found_by_position_as_by_their_numbers(numbers, in_order, blank
     assert index.above(30) == [xml for n, xml in sorted(every.items()) if n < 30]
 
 
+_CELL_TAG = st.sampled_from(
+    [
+        '<c r="{letters}7" s="1"/>',
+        '<c s="1" r="{letters}7"/>',
+        '<c r="7"/>',
+        "<c>",
+        '<c r="{letters}7">',
+    ]
+)
+
+
+@given(st.lists(st.tuples(_CELL_TAG, st.integers(1, 800)), max_size=6), st.integers(1, 800))
+def test_the_movers_one_scan_tells_what_its_four_would(cells, source_col) -> None:
+    """The sheet-wide checks in one pattern: every address first and with its column
+    (``plain``), and no cell in 合并来源's column or right of it (``clear``)."""
+    from campaign_report.adapters import xlsx_parts
+    from campaign_report.model import column_letter
+
+    body = "".join(tag.format(letters=column_letter(col)) for tag, col in cells).encode()
+    letters = column_letter(source_col)
+    plain = body.count(b"<c ") == body.count(b'<c r="') and not xlsx_parts._NO_LETTERS.search(body)
+    clear = plain and not xlsx_parts._at_or_right_of(letters).search(body)
+    mover = xlsx_parts._Mover(body, source_col)
+    assert (mover.plain, mover.clear) == (plain, clear)
+
+
 @given(st.integers(1, 18278), st.integers(1, 18278))
 def test_a_column_at_or_right_of_another_is_found_by_its_letters(col, other) -> None:
     from campaign_report.adapters import xlsx_parts

@@ -568,10 +568,13 @@ class _Mover:
         self.source_col = source_col
         self.letters = column_letter(source_col)
         self.letters_bytes = self.letters.encode()
+        self.sources_plain = plain
+        if not _odd_cell(self.letters).search(body):  # the usual sheet, told in one scan
+            self.plain = self.clear = True
+            return
         self.plain = body.count(b"<c ") == body.count(b'<c r="') and not _NO_LETTERS.search(body)
         # No cell in 合并来源's column or right of it: no row needs looking at for one.
         self.clear = self.plain and not _at_or_right_of(self.letters).search(body)
-        self.sources_plain = plain
 
     def move(self, after_tag: bytes, old: int, number: int, source: str) -> bytes | None:
         """The row (its XML after ``<row ``) at row ``number``; None when it must be rebuilt
@@ -634,12 +637,24 @@ def _inline_tail(text: str) -> str | None:
 @functools.lru_cache(maxsize=64)
 def _at_or_right_of(letters: str) -> re.Pattern[bytes]:
     """A cell address whose column is ``letters`` or right of it (H: H-Z, AA, AB …)."""
+    return re.compile(f'<c r="(?:{_columns_from(letters)})[0-9]'.encode())
+
+
+@functools.lru_cache(maxsize=64)
+def _odd_cell(letters: str) -> re.Pattern[bytes]:
+    """A cell whose address is not its first attribute or has no column, or one in column
+    ``letters`` or right of it: what the mover's sheet-wide checks look for, in one pattern."""
+    return re.compile(f'<c (?:(?!r="[A-Z])|r="(?:{_columns_from(letters)})[0-9])'.encode())
+
+
+def _columns_from(letters: str) -> str:
+    """A pattern of the column ``letters`` and every column right of it."""
     width = len(letters)
     options = [f"[A-Z]{{{width + 1},}}", letters]
     for i, letter in enumerate(letters):
         if letter != "Z":
             options.append(f"{letters[:i]}[{chr(ord(letter) + 1)}-Z][A-Z]{{{width - i - 1}}}")
-    return re.compile(f'<c r="(?:{"|".join(options)})[0-9]'.encode())
+    return "|".join(options)
 
 
 @functools.lru_cache(maxsize=256)
