@@ -191,7 +191,7 @@ def _assert_written_as_cell_by_cell(table, styles, source_col, present, values, 
 
     row = collect.OutRow(None, values, present, source)
     number = data.draw(st.integers(2, 10**5))
-    plain = xlsx_parts._inline_tail(source) is not None  # as _rewrite_sheet finds it
+    plain = xlsx_parts._inline_tail(source) is not None  # as _SheetLayout.rewrite finds it
     writer = xlsx_parts._NewRows(table, styles, source_col, plain)
     expected = xlsx_parts._row_xml(number, row, {}, table, styles, source_col).encode()
     assert writer.row(number, row) == expected
@@ -222,7 +222,7 @@ def test_kept_rows_are_moved_as_cell_by_cell(data) -> None:
     source_col = data.draw(st.integers(1, 32))
     source = data.draw(st.sampled_from(["", "甲所：台账.甲所.xlsx 第3行", "A&B 第3行"]))
     row = collect.OutRow(old, None, (), source)
-    plain = xlsx_parts._inline_tail(source) is not None  # as _rewrite_sheet finds it
+    plain = xlsx_parts._inline_tail(source) is not None  # as _SheetLayout.rewrite finds it
     mover = xlsx_parts._Mover(xml.encode(), source_col, plain)  # rows move as UTF-8 bytes
     moved = mover.move(xml.encode().removeprefix(b"<row "), old, number, source)
     table = _visits_table(list(range(1, len(VISITS.columns) + 1)))

@@ -391,6 +391,8 @@ def _merge_files(
         tables, settings, units = _read_master(master, definition, progress)  # meanwhile
         if not files:
             raise CampaignError("没有找到要合并的副本（.xlsx/.xlsm），请检查文件或文件夹")
+        # The master's side of the merged book, split into rows while the copies are read.
+        prepared = None if check else xlsx_merge.prepare_merged_copy(master, tables)
         found: dict[Path, collect.Copy | collect.Skipped] = {}
         read: dict[Path, Mapping[str, RawSheet]] = {}
         for number, (path, sheets) in enumerate(copies_read, start=1):
@@ -412,7 +414,7 @@ def _merge_files(
     if check:
         return result, None
     progress("写出合并后的台账……")
-    return result, xlsx_merge.write_merged_copy(master, out, result, tables)
+    return result, xlsx_merge.write_merged_copy(master, out, result, tables, prepared)
 
 
 def copy_files(inputs: Sequence[Path], exclude: Sequence[Path] = ()) -> list[Path]:

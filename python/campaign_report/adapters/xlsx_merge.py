@@ -84,15 +84,26 @@ def _custom_properties(custom: bytes) -> dict[str, str]:
 # -- the merged book --
 
 
+def prepare_merged_copy(master: Path, tables: dict[str, SheetRows]) -> xlsx_parts.Prepared | None:
+    """What the merged book takes from the master alone, made before the plan is known (so
+    while the units' copies are read); None when the openpyxl writer will write it."""
+    return xlsx_parts.prepare(Path(master), tables)
+
+
 def write_merged_copy(
-    master: Path, out: Path, result: MergeResult, tables: dict[str, SheetRows]
+    master: Path,
+    out: Path,
+    result: MergeResult,
+    tables: dict[str, SheetRows],
+    prepared: xlsx_parts.Prepared | None = None,
 ) -> Path:
     """Write the master with each unit sheet's rows replaced, and the 合并记录 sheet.
 
     The package-part writer does it when it can (the common case, and fast); openpyxl
     otherwise (formulas or notes among the rows, a previous 合并记录, .xlsm to .xlsx).
+    ``prepared``: :func:`prepare_merged_copy`'s, for this master and these tables.
     """
-    fast = xlsx_parts.write(Path(master), Path(out), result, tables)
+    fast = xlsx_parts.write(Path(master), Path(out), result, tables, prepared)
     if fast is not None:
         return fast
     book = xlsx_writer.load(Path(master), out)

@@ -53,21 +53,64 @@ class _Unsupported(Exception):
     """Something this writer does not move safely: use the openpyxl writer."""
 
 
+_CANNOT = (_Unsupported, Unsupported, KeyError, ValueError, UnicodeDecodeError, BadZipFile)
+
+
 def write(
-    master: Path, out: Path, result: MergeResult, tables: dict[str, SheetRows]
+    master: Path,
+    out: Path,
+    result: MergeResult,
+    tables: dict[str, SheetRows],
+    prepared: Prepared | None = None,
 ) -> Path | None:
-    """Write the merged book to ``out``; None when the openpyxl writer must do it."""
+    """Write the merged book to ``out``; None when the openpyxl writer must do it.
+
+    ``prepared``: :func:`prepare`'s, for this master and these tables.
+    """
     if Path(master).suffix.lower() != Path(out).suffix.lower():
         return None
     try:
-        package = Package(master)
-        with _Parts(package, master) as parts:
-            _merge_parts(parts, result, tables)
-    except (_Unsupported, Unsupported, KeyError, ValueError, UnicodeDecodeError, BadZipFile):
+        prepared = prepared or Prepared(master, tables)
+        with _Parts(prepared.package, master) as parts:
+            _merge_parts(parts, prepared, result, tables)
+    except _CANNOT:
         return None
     with atomic_path(out) as scratch, open(scratch, "wb") as handle:
-        package.save(handle)  # the parts merge did not change travel still compressed
+        prepared.package.save(handle)  # the parts merge did not change travel still compressed
     return Path(out)
+
+
+def prepare(master: Path, tables: dict[str, SheetRows]) -> Prepared | None:
+    """The master's side of the merged book, made before the merge plan (while the units'
+    copies are still being read); None when the openpyxl writer must write it."""
+    try:
+        return Prepared(master, tables)
+    except _CANNOT:
+        return None
+
+
+class Prepared:
+    """What the merged book takes from the master alone: its package, the workbook's sheet
+    list, and each unit sheet split into its rows (:class:`_SheetLayout`)."""
+
+    def __init__(self, master: Path, tables: dict[str, SheetRows]) -> None:
+        self.package = Package(master)
+        with _Parts(self.package, master) as parts:
+            self.book = parts["xl/workbook.xml"].decode()
+            self.rels = parts["xl/_rels/workbook.xml.rels"].decode()
+            self.sheets = _sheet_parts(self.book, self.rels)
+            if LOG_SHEET in self.sheets:
+                raise _Unsupported("a 合并记录 sheet to replace")
+            self.layouts = {
+                key: _SheetLayout(parts[self.sheets[table.sheet.name]], table)
+                for key, table in tables.items()
+                if table.sheet.unit_column and _laid_out(table, self.sheets)
+            }
+
+
+def _laid_out(table: SheetRows | None, sheets: dict[str, str]) -> bool:
+    """The sheet has a header the master's rows were read under, and a part."""
+    return table is not None and table.header_row is not None and table.sheet.name in sheets
 
 
 class _Parts:
@@ -105,24 +148,23 @@ class _Parts:
         return self[name] if name in self.written or name in self.package else default
 
 
-def _merge_parts(parts: _Parts, result: MergeResult, tables: dict[str, SheetRows]) -> None:
-    book = parts["xl/workbook.xml"].decode()
-    rels = parts["xl/_rels/workbook.xml.rels"].decode()
-    sheets = _sheet_parts(book, rels)
-    if LOG_SHEET in sheets:
-        raise _Unsupported("a 合并记录 sheet to replace")
+def _merge_parts(
+    parts: _Parts, prepared: Prepared, result: MergeResult, tables: dict[str, SheetRows]
+) -> None:
+    sheets = prepared.sheets
     for key, rows in result.plans.items():
         table = tables.get(key)
-        if table is None or table.header_row is None or table.sheet.name not in sheets:
+        if not _laid_out(table, sheets):
             continue
         path = sheets[table.sheet.name]
-        xml, last_row, source_col = _rewrite_sheet(parts[path], table, rows)
+        layout = prepared.layouts.get(key) or _SheetLayout(parts[path], table)
+        xml, last_row, source_col = layout.rewrite(rows)
         parts[path] = xml
         for table_part in _table_parts(parts, path):
             parts[table_part] = _resize_table(
                 parts[table_part].decode(), table.header_row, last_row, source_col
             ).encode()
-    _add_log_sheet(parts, book, rels, result)
+    _add_log_sheet(parts, prepared.book, prepared.rels, result)
 
 
 def _attrs(tag: str) -> dict[str, str]:
@@ -174,46 +216,56 @@ def _table_parts(parts: _Parts, sheet_path: str) -> list[str]:
 # -- a unit sheet --
 
 
-def _rewrite_sheet(xml: bytes, table: SheetRows, rows: list[OutRow]) -> tuple[bytes, int, int]:
-    """The sheet with its data rows laid out from the plan; its last row and 合并来源 column.
+class _SheetLayout:
+    """A master's unit sheet split for the merged rows: all that is known before the plan.
 
     Rows stay UTF-8 bytes from the master's part to the merged one: a unit's texts (CJK) make
     a str twice the size, widened piece by piece when joined and encoded again at the end.
     What is rebuilt cell by cell (rarely) is made as text and encoded.
     """
-    head, body, tail = _split_sheet_data(xml)
-    head_xml, tail_xml = head.decode(), tail.decode()
-    _refuse_unsafe(body, tail_xml)
-    by_number = _Rows(body)
-    header = table.header_row
-    top = header + 1
-    above = by_number.above(header)
-    header_xml, source_col = _with_source_header(by_number.get(header), header, table)
-    styles = _column_styles(head_xml, by_number.get(top))
-    out = [x.encode() for x in [*above, header_xml]]
-    # Every source text needs no escaping (the usual case): the mover writes them as they are.
-    plain = not _NEEDS_ESCAPE.search("".join([row.source for row in rows]))
-    mover = _Mover(body, source_col, plain)
-    fresh = _NewRows(table, styles, source_col, plain)
-    for number, row in enumerate(rows, start=top):
-        if row.master is None:  # a row the master did not have
-            out.append(fresh.row(number, row))
-            continue
-        if row.values is None:  # a row kept as it was: renumber it, add its source
-            moved = mover.move(by_number.after_tag(row.master), row.master, number, row.source)
-            if moved is not None:
-                out.append(moved)
+
+    def __init__(self, xml: bytes, table: SheetRows) -> None:
+        head, body, self.tail = _split_sheet_data(xml)
+        self.head_xml = head.decode()
+        _refuse_unsafe(body, self.tail.decode())
+        self.table = table
+        self.rows = _Rows(body)
+        header = table.header_row
+        self.above = self.rows.above(header)
+        self.header_xml, self.source_col = _with_source_header(self.rows.get(header), header, table)
+        self.styles = _column_styles(self.head_xml, self.rows.get(header + 1))
+        self.mover = _Mover(body, self.source_col)
+
+    def rewrite(self, rows: list[OutRow]) -> tuple[bytes, int, int]:
+        """The sheet's XML with ``rows`` below the header; its last row and 合并来源 column."""
+        table, by_number, styles, source_col = self.table, self.rows, self.styles, self.source_col
+        header = table.header_row
+        top = header + 1
+        out = [x.encode() for x in [*self.above, self.header_xml]]
+        # Every source text needs no escaping (the usual case): none is looked at again.
+        plain = not _NEEDS_ESCAPE.search("".join([row.source for row in rows]))
+        mover = self.mover
+        mover.sources_plain = plain
+        fresh = _NewRows(table, styles, source_col, plain)
+        for number, row in enumerate(rows, start=top):
+            if row.master is None:  # a row the master did not have
+                out.append(fresh.row(number, row))
                 continue
-        out.append(_row_xml(number, row, by_number, table, styles, source_col).encode())
-    last = top + len(rows) - 1 if rows else header
-    head_xml = re.sub(
-        r'<dimension ref="[^"]*"/>',
-        f'<dimension ref="A1:{column_letter(max(source_col, 1))}{max(last, header)}"/>',
-        head_xml,
-    )
-    out[:0] = [head_xml.encode(), b"<sheetData>"]
-    out += [b"</sheetData>", tail]
-    return b"".join(out), max(last, top), source_col
+            if row.values is None:  # a row kept as it was: renumber it, add its source
+                moved = mover.move(by_number.after_tag(row.master), row.master, number, row.source)
+                if moved is not None:
+                    out.append(moved)
+                    continue
+            out.append(_row_xml(number, row, by_number, table, styles, source_col).encode())
+        last = top + len(rows) - 1 if rows else header
+        head_xml = re.sub(
+            r'<dimension ref="[^"]*"/>',
+            f'<dimension ref="A1:{column_letter(max(source_col, 1))}{max(last, header)}"/>',
+            self.head_xml,
+        )
+        out[:0] = [head_xml.encode(), b"<sheetData>"]
+        out += [b"</sheetData>", self.tail]
+        return b"".join(out), max(last, top), source_col
 
 
 def _split_sheet_data(xml: bytes) -> tuple[bytes, bytes, bytes]:
