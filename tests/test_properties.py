@@ -311,3 +311,29 @@ def test_duplicate_keys_of_many_values_are_each_values_key(texts, others, others
     found = _duplicate_key_list(values)
     assert len(found) == len(expected)
     assert all(a == b or (a != a and b != b) for a, b in zip(found, expected, strict=True))
+
+
+_RECORD_CELL = st.one_of(
+    st.none(),
+    st.sampled_from(
+        ["", "  ", "\u3000", "合计", "总计", " 合 计 ", "Total", "小计：", "合计金额很多字"]
+    ),
+    st.text(max_size=4),
+    st.integers(-3, 3),
+    st.floats(allow_nan=True),
+)
+
+
+@given(st.lists(st.lists(_RECORD_CELL, min_size=1, max_size=4), min_size=0, max_size=12))
+@example([["合计", None], [None, 1]])
+@example([["合" + " " * 10 + "计", "x"], ["a", "b"]])  # a total label at the longest
+@example([[None, "x"], ["a", None]])
+def test_record_rows_told_from_distinct_values_are_the_factorised_rules(rows) -> None:
+    """The quick answer (every row a record) is given exactly when the row-by-row rule
+    keeps every row."""
+    from campaign_report import model
+
+    width = max((len(r) for r in rows), default=1)
+    cells = {f"c{i}": [r[i] if i < len(r) else None for r in rows] for i in range(width)}
+    expected = model._kept_rows({k: model._Cells.of(v) for k, v in cells.items()}, len(rows))
+    assert model._record_rows(cells, len(rows)) == expected.tolist()

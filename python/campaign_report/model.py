@@ -405,7 +405,27 @@ def _kept_rows(cells: dict[str, _Cells], count: int) -> np.ndarray:
 
 def _record_rows(cells: dict[str, Sequence[Any]], count: int) -> list[int]:
     """Indices of the rows of ``cells`` (column key -> values) that carry a record."""
+    if _every_row_a_record(cells):
+        return list(range(count))
     return _kept_rows({k: _Cells.of(v) for k, v in cells.items()}, count).tolist()
+
+
+def _every_row_a_record(cells: dict[str, Sequence[Any]]) -> bool:
+    """Whether :func:`_kept_rows` keeps every row, told from each column's distinct values:
+    so it is when one column has no blank value (no row is empty) and no column holds a
+    total label (no row is a total). Most sheets are so, and need no factorising."""
+    try:
+        distinct = [list(dict.fromkeys(values)) for values in cells.values()]
+    except TypeError:  # an unhashable value
+        return False
+    if all(any(nm.blank_flags(values)) for values in distinct):
+        return False
+    longest = _TOTAL_LABEL_CHARS
+    return not any(
+        isinstance(v, str) and len(v) <= longest and _is_total_label(v)
+        for values in distinct
+        for v in values
+    )
 
 
 _TOTAL_LABEL_CHARS = 12  # a total label with its spacing (as collect judges); longer: content
