@@ -7,7 +7,7 @@ counties and each county's copy holds the bundled example's rows under its name.
 Built once (not timed): the master and its copies (``split``); one copy in three is then
 edited (two rows added, one changed). A second round starts as rounds do: the master holds
 the 30 counties and no rows yet, and every copy (split from it) comes back with its
-county's rows. Timed, seven turns of one run of each step, each run starting with no
+county's rows. Timed, eleven turns of one run of each step, each run starting with no
 garbage left to collect from the one before. For each step it prints the best wall-clock and
 CPU seconds (CPU time is the fairer figure on a machine other jobs share) and their ratios to
 the read's best, and the paired ratio: the median over the turns of the step's time over the
@@ -46,7 +46,7 @@ from campaign_report.definition import load_definition
 from campaign_report.example import load_example
 from campaign_report.steps import _file_version, copy_files, merge_files, split_file
 
-RUNS = 7
+RUNS = 11
 
 
 def city_master(copies: int, folder: Path, rows: bool = True) -> Path:

@@ -167,8 +167,8 @@ def test_new_rows_are_written_as_cell_by_cell(data) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_usual_new_rows_are_joined_as_cell_by_cell(data) -> None:
-    """Every column styled, texts, dates and blanks, a source left of, right of or among the
-    columns: the rows joined from kept pieces."""
+    """Every column styled; texts, dates, numbers and blanks; a source left of, right of or
+    among the columns: the rows joined from kept pieces."""
     from campaign_report.adapters import xlsx_parts
 
     width = len(VISITS.columns)
@@ -177,22 +177,36 @@ def test_usual_new_rows_are_joined_as_cell_by_cell(data) -> None:
     source_col = data.draw(st.sampled_from([c for c in range(1, width + 4) if c not in columns]))
     styles = {col: str(data.draw(st.integers(0, 30))) for col in range(1, width + 5)}
     present = tuple(data.draw(st.lists(st.integers(0, width - 1), min_size=2, unique=True)))
-    kinds = st.one_of(st.none(), _TEXT, st.dates(), st.sampled_from(["a&b", "x", "=1"]))
+    kinds = st.one_of(
+        st.none(),
+        _TEXT,
+        st.dates(),
+        st.sampled_from(["a&b", "x", "=1", 1, 1.0, True, float("nan")]),
+        st.integers(-(10**6), 10**6),
+        st.floats(allow_nan=False),
+    )
     values = tuple(data.draw(kinds) for _ in range(width))
     source = data.draw(_TEXT.filter(lambda t: t and xlsx_parts._inline_tail(t) is not None))
     writer = _assert_written_as_cell_by_cell(
         table, styles, source_col, present, values, source, data
     )
     assert writer.layouts[present].pieces is not None
+    # A next row, its values beside what the writer kept (1 after 1.0, "x" after "x" …)
+    values = tuple(data.draw(st.sampled_from([v, *values])) for v in values)
+    _assert_written_as_cell_by_cell(
+        table, styles, source_col, present, values, source, data, writer
+    )
 
 
-def _assert_written_as_cell_by_cell(table, styles, source_col, present, values, source, data):
+def _assert_written_as_cell_by_cell(
+    table, styles, source_col, present, values, source, data, writer=None
+):
     from campaign_report.adapters import xlsx_parts
 
     row = collect.OutRow(None, values, present, source)
     number = data.draw(st.integers(2, 10**5))
     plain = xlsx_parts._inline_tail(source) is not None  # as _SheetLayout.rewrite finds it
-    writer = xlsx_parts._NewRows(table, styles, source_col, plain)
+    writer = writer or xlsx_parts._NewRows(table, styles, source_col, plain)
     expected = xlsx_parts._row_xml(number, row, {}, table, styles, source_col).encode()
     assert writer.row(number, row) == expected
     assert writer.row(number, row) == expected  # the cells' pieces now from the writer's memory

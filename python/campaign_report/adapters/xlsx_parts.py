@@ -506,8 +506,8 @@ class _RowPieces:
     ``<row r="``, ``"><c r="A``, ``" s="2" t="inlineStr">…</c><c r="B``, …: each piece after
     a value's cell address is fixed by its column and value, so it is kept in that column's
     dict (texts, dates, blanks: values a sheet repeats) and a row is a few calls in C.
-    Numbers are not kept (1, 1.0 and True are one key, not one cell): such a row, or one
-    with a text to escape, is left to the cell-by-cell writer.
+    Numbers are made each time, never kept (1, 1.0 and True are one key, not one cell); a
+    row with a text to escape or another kind of value is left to the cell-by-cell writer.
     """
 
     def __init__(self, before: _Layout, after: _Layout, source_letters: str) -> None:
@@ -525,8 +525,8 @@ class _RowPieces:
         self.room = _TextCells.LIMIT
 
     def row(self, number: int, values: tuple[Any, ...], source: str) -> bytes | None:
-        """The row's XML (UTF-8); None when one of its values is not a text, a date or a
-        blank."""
+        """The row's XML (UTF-8); None when one of its values is not a text, a date, a number
+        or a blank, or is a text to escape."""
         picked = self.pick(values)
         pieces = self.start.copy()
         try:
@@ -554,6 +554,8 @@ class _RowPieces:
             tail = f"><v>{(value - _EPOCH_DAY).days}</v></c>"
         elif value is None:
             tail = "/>"  # the column is styled: an empty styled cell
+        elif (kind is int or kind is float) and math.isfinite(value):  # made, never kept
+            return f'"{self.styles[k]}><v>{value!r}</v></c>{self.nexts[k]}'.encode()
         else:
             return None
         if tail is None:  # a text to escape
