@@ -392,7 +392,10 @@ def _merge_files(
         if not files:
             raise CampaignError("没有找到要合并的副本（.xlsx/.xlsm），请检查文件或文件夹")
         # The master's side of the merged book, split into rows while the copies are read.
-        prepared = None if check else xlsx_merge.prepare_merged_copy(master, tables)
+        prepared = None
+        if not check:
+            unit_tables = {s.key: tables[s.key] for s in collect.unit_sheets(definition)}
+            prepared = xlsx_merge.prepare_merged_copy(master, unit_tables)
         found: dict[Path, collect.Copy | collect.Skipped] = {}
         read: dict[Path, Mapping[str, RawSheet]] = {}
         for number, (path, sheets) in enumerate(copies_read, start=1):

@@ -85,8 +85,9 @@ def _custom_properties(custom: bytes) -> dict[str, str]:
 
 
 def prepare_merged_copy(master: Path, tables: dict[str, SheetRows]) -> xlsx_parts.Prepared | None:
-    """What the merged book takes from the master alone, made before the plan is known (so
-    while the units' copies are read); None when the openpyxl writer will write it."""
+    """What the merged book takes from the master alone (its unit sheets' ``tables``), made
+    before the plan is known, so while the units' copies are read; None when the openpyxl
+    writer will write it."""
     return xlsx_parts.prepare(Path(master), tables)
 
 
@@ -95,15 +96,16 @@ def write_merged_copy(
     out: Path,
     result: MergeResult,
     tables: dict[str, SheetRows],
-    prepared: xlsx_parts.Prepared | None = None,
+    prepared: xlsx_parts.Prepared | None,
 ) -> Path:
     """Write the master with each unit sheet's rows replaced, and the 合并记录 sheet.
 
     The package-part writer does it when it can (the common case, and fast); openpyxl
     otherwise (formulas or notes among the rows, a previous 合并记录, .xlsm to .xlsx).
-    ``prepared``: :func:`prepare_merged_copy`'s, for this master and these tables.
+    ``prepared``: :func:`prepare_merged_copy`'s, for this master (None when it found the
+    master beyond the part writer: openpyxl writes it).
     """
-    fast = xlsx_parts.write(Path(master), Path(out), result, tables, prepared)
+    fast = xlsx_parts.write(Path(master), Path(out), result, prepared)
     if fast is not None:
         return fast
     book = xlsx_writer.load(Path(master), out)

@@ -60,19 +60,18 @@ def write(
     master: Path,
     out: Path,
     result: MergeResult,
-    tables: dict[str, SheetRows],
-    prepared: Prepared | None = None,
+    prepared: Prepared | None,
 ) -> Path | None:
     """Write the merged book to ``out``; None when the openpyxl writer must do it.
 
-    ``prepared``: :func:`prepare`'s, for this master and these tables.
+    ``prepared``: :func:`prepare`'s, for this master (None: it found the master beyond this
+    writer, and is not asked again).
     """
-    if Path(master).suffix.lower() != Path(out).suffix.lower():
+    if prepared is None or Path(master).suffix.lower() != Path(out).suffix.lower():
         return None
     try:
-        prepared = prepared or Prepared(master, tables)
         with _Parts(prepared.package, master) as parts:
-            _merge_parts(parts, prepared, result, tables)
+            _merge_parts(parts, prepared, result)
     except _CANNOT:
         return None
     with atomic_path(out) as scratch, open(scratch, "wb") as handle:
@@ -82,7 +81,8 @@ def write(
 
 def prepare(master: Path, tables: dict[str, SheetRows]) -> Prepared | None:
     """The master's side of the merged book, made before the merge plan (while the units'
-    copies are still being read); None when the openpyxl writer must write it."""
+    copies are still being read) from its unit sheets' ``tables``; None when the openpyxl
+    writer must write it."""
     try:
         return Prepared(master, tables)
     except _CANNOT:
@@ -91,7 +91,8 @@ def prepare(master: Path, tables: dict[str, SheetRows]) -> Prepared | None:
 
 class Prepared:
     """What the merged book takes from the master alone: its package, the workbook's sheet
-    list, and each unit sheet split into its rows (:class:`_SheetLayout`)."""
+    list, and each unit sheet that has a header and a part, split into its rows
+    (:class:`_SheetLayout`); a sheet without them keeps its rows as they are."""
 
     def __init__(self, master: Path, tables: dict[str, SheetRows]) -> None:
         self.package = Package(master)
@@ -104,13 +105,8 @@ class Prepared:
             self.layouts = {
                 key: _SheetLayout(parts[self.sheets[table.sheet.name]], table)
                 for key, table in tables.items()
-                if table.sheet.unit_column and _laid_out(table, self.sheets)
+                if table.header_row is not None and table.sheet.name in self.sheets
             }
-
-
-def _laid_out(table: SheetRows | None, sheets: dict[str, str]) -> bool:
-    """The sheet has a header the master's rows were read under, and a part."""
-    return table is not None and table.header_row is not None and table.sheet.name in sheets
 
 
 class _Parts:
@@ -148,16 +144,13 @@ class _Parts:
         return self[name] if name in self.written or name in self.package else default
 
 
-def _merge_parts(
-    parts: _Parts, prepared: Prepared, result: MergeResult, tables: dict[str, SheetRows]
-) -> None:
-    sheets = prepared.sheets
+def _merge_parts(parts: _Parts, prepared: Prepared, result: MergeResult) -> None:
     for key, rows in result.plans.items():
-        table = tables.get(key)
-        if not _laid_out(table, sheets):
+        layout = prepared.layouts.get(key)
+        if layout is None:
             continue
-        path = sheets[table.sheet.name]
-        layout = prepared.layouts.get(key) or _SheetLayout(parts[path], table)
+        table = layout.table
+        path = prepared.sheets[table.sheet.name]
         xml, last_row, source_col = layout.rewrite(rows)
         parts[path] = xml
         for table_part in _table_parts(parts, path):
