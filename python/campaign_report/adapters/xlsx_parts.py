@@ -44,6 +44,9 @@ _UNSAFE_SHEET = (*_FORMULA, "<mergeCell", "<hyperlink", "<legacyDrawing")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = dt.datetime(1899, 12, 30)
+# A text cell after its address and style: the unit's text stays text, even one that starts =
+_INLINE_OPEN, _INLINE_CLOSE = ' t="inlineStr"><is><t xml:space="preserve">', "</t></is></c>"
+_INLINE_OPEN_BYTES, _INLINE_CLOSE_BYTES = _INLINE_OPEN.encode(), _INLINE_CLOSE.encode()
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _WORKSHEET_TYPE = _REL_NS + "/worksheet"
 _WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
@@ -442,12 +445,7 @@ class _NewRows:
                 return made
         before, same, after = shape.before, shape.same, shape.after
         cells = _new_cells(number, values, before, self.texts) if before else ""
-        if row.source and self.sources_plain:  # 合并来源, in its column (in place of a value)
-            cells += (
-                f'<c r="{self.source_letters}{number}" t="inlineStr">'
-                f'<is><t xml:space="preserve">{row.source}</t></is></c>'
-            )
-        elif row.source:
+        if row.source:  # 合并来源, in its column (it takes the place of a value there)
             cells += _source_cell(f"{self.source_letters}{number}", row.source)
         elif same:
             cells += _new_cells(number, values, same, self.texts)
@@ -511,7 +509,7 @@ class _RowPieces:
         nexts = [*heads[1:], "</row>"]  # what follows each cell: the next one's head
         self.start = [b'<row r="', f'">{heads[0]}'.encode()]
         self.source_at = 2 + len(before)
-        self.source_end = f"</t></is></c>{nexts[len(before)]}".encode()
+        self.source_end = f"{_INLINE_CLOSE}{nexts[len(before)]}".encode()
         self.styles = [c[4] for c in cells]
         self.nexts = nexts[: len(before)] + nexts[len(before) + 1 :]
         self.kept: list[dict[Any, bytes]] = [{} for _ in cells]
@@ -531,10 +529,7 @@ class _RowPieces:
                 if piece is None and (piece := self._learn(k, picked[k])) is None:
                     return None
                 pieces[2 + k] = piece
-        source_cell = b'" t="inlineStr"><is><t xml:space="preserve">%s%s' % (
-            source.encode(),
-            self.source_end,
-        )
+        source_cell = b'"%s%s%s' % (_INLINE_OPEN_BYTES, source.encode(), self.source_end)
         pieces.insert(self.source_at, source_cell)
         return (b"%d" % number).join(pieces)
 
@@ -654,10 +649,12 @@ class _Mover:
         if not source:
             return b'<row r="%d"%s>%s</row>' % (number, extra, body)
         if self.sources_plain:
-            cell = b'<c r="%s%d" t="inlineStr"><is><t xml:space="preserve">%s</t></is></c>' % (
+            cell = b'<c r="%s%d"%s%s%s' % (
                 self.letters_bytes,
                 number,
+                _INLINE_OPEN_BYTES,
                 source.encode(),
+                _INLINE_CLOSE_BYTES,
             )
         else:
             cell = _source_cell(f"{self.letters}{number}", source).encode()
@@ -678,7 +675,7 @@ def _inline_tail(text: str) -> str | None:
     text needs escaping (& < > or a control character), which :func:`_text_cell` does."""
     if _NEEDS_ESCAPE.search(text):
         return None
-    return f' t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    return f"{_INLINE_OPEN}{text}{_INLINE_CLOSE}"
 
 
 @functools.lru_cache(maxsize=64)
@@ -741,7 +738,7 @@ def _text_cell(ref: str, text: str, style: str | None) -> str:
     """An inline string: a unit's text stays text, even one that starts with =."""
     s = f' s="{style}"' if style else ""
     text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+    return f'<c r="{ref}"{s}{_INLINE_OPEN}{escape(text)}{_INLINE_CLOSE}'
 
 
 # -- its table --
